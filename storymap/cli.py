@@ -1,0 +1,77 @@
+"""The command line: `storymap build` and `storymap check`. Thin: the work is in pipeline.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, pipeline
+from .errors import Problem, StoryError
+
+__all__ = ["main"]
+
+story_dir_argument = click.argument(
+    "story_dir", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[STORY_DIR]"
+)
+debug_option = click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+
+
+def _warn(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+
+
+def _fail(error: StoryError) -> None:
+    for problem in error.problems:
+        click.echo(f"error: {problem}", err=True)
+    count = len(error.problems)
+    click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was written.", err=True)
+    sys.exit(1)
+
+
+def _run(debug: bool, action, *args):
+    try:
+        return action(*args)
+    except StoryError as error:
+        if debug:
+            raise
+        _fail(error)
+
+
+def _summary(report: pipeline.Report) -> str:
+    features = sum(report.features.values())
+    return f"{len(report.features)} layers, {features} features, {report.chapters} chapters"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="storymap")
+def main() -> None:
+    """Turn GeoJSON layers and Markdown chapters into a scroll-driven Leaflet story map.
+
+    A story folder holds story.yml, layers/<id>.yml, the data files they name and
+    chapters/<lang>/<id>.md. See docs/story-format.md.
+    """
+
+
+@main.command()
+@story_dir_argument
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
+              help="Output folder; index.html is written inside. Replaced only if storymap wrote it.")
+@debug_option
+def build(story_dir: Path, out: Path, debug: bool) -> None:
+    """Build STORY_DIR (default: the current folder) into a static site."""
+    report = _run(debug, pipeline.build, story_dir, out)
+    _warn(report.warnings)
+    click.echo(f"Built {report.out / 'index.html'} ({report.bytes_written / 1024:.0f} KiB): {_summary(report)}.")
+
+
+@main.command()
+@story_dir_argument
+@debug_option
+def check(story_dir: Path, debug: bool) -> None:
+    """Validate STORY_DIR without writing anything."""
+    report = _run(debug, pipeline.check, story_dir)
+    _warn(report.warnings)
+    click.echo(f"OK: {_summary(report)}.")

@@ -1,0 +1,114 @@
+"""Step 4 — model: the story as plain, immutable values (Story, Layer, Chapter, View).
+
+Everything later steps need is resolved here: texts per language, defaults filled in,
+`fit` views turned into bounds. The render step only formats these values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "Story", "View", "default_style", "localise"]
+
+DEFAULT_BASEMAP = {
+    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    "max_zoom": 19,
+}
+
+# Colour-blind-safe defaults (Okabe–Ito), used in layer order when a layer sets no colour.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+CONTEXT_STYLE = {"color": "#555555", "weight": 1.5, "fill_color": "#999999", "fill_opacity": 0.05, "opacity": 0.8,
+                 "radius": 4, "dash": ""}
+
+
+def localise(value: str | dict[str, str] | None, languages: list[str]) -> dict[str, str]:
+    """One text per language; a plain string serves every language, a missing language falls back to the first."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {lang: value for lang in languages}
+    fallback = next((value[lang] for lang in languages if lang in value), next(iter(value.values())))
+    return {lang: value.get(lang, fallback) for lang in languages}
+
+
+def default_style(kind: str, position: int) -> dict[str, Any]:
+    """The style a layer gets for the keys it does not set."""
+    if kind == "context":
+        return dict(CONTEXT_STYLE)
+    colour = PALETTE[position % len(PALETTE)]
+    return {"color": colour, "fill_color": colour, "fill_opacity": 0.6, "opacity": 1.0, "weight": 2, "radius": 6, "dash": ""}
+
+
+@dataclass(frozen=True)
+class View:
+    """Where the camera goes: either centre + zoom, or bounds (with an optional zoom cap)."""
+
+    center: tuple[float, float] | None = None
+    zoom: float | None = None
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+    max_zoom: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.bounds is not None:
+            out: dict[str, Any] = {"bounds": [list(corner) for corner in self.bounds]}
+            if self.max_zoom is not None:
+                out["max_zoom"] = self.max_zoom
+            return out
+        return {"center": list(self.center or (0.0, 0.0)), "zoom": self.zoom}
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    kind: str  # "story" follows the chapters; "context" stays on
+    title: dict[str, str]
+    description: dict[str, str]
+    geometry: str  # "point", "line", "polygon" or "mixed": decides the legend symbol
+    style: dict[str, Any]
+    popup: tuple[dict[str, Any], ...]
+    source: dict[str, str]
+    attribution: dict[str, str]
+    licence: str
+    data: dict[str, Any] = field(repr=False)  # GeoJSON FeatureCollection in EPSG:4326
+    bounds: tuple[tuple[float, float], tuple[float, float]] = ((0, 0), (0, 0))
+
+    @property
+    def feature_ids(self) -> list[str]:
+        return [f["id"] for f in self.data["features"]]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: dict[str, str]
+    text: dict[str, str]  # Markdown per language
+    sources: dict[str, tuple[dict[str, str], ...]]
+    view: View
+    layers: tuple[str, ...]
+    highlight: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    title: dict[str, str]
+    subtitle: dict[str, str]
+    languages: tuple[str, ...]
+    view: View
+    basemap: dict[str, Any]
+    layers: tuple[Layer, ...]
+    chapters: tuple[Chapter, ...]
+
+    @property
+    def language(self) -> str:
+        """The default language: the first one listed."""
+        return self.languages[0]
+
+    def layer(self, layer_id: str) -> Layer:
+        return next(layer for layer in self.layers if layer.id == layer_id)
+
+    def visible_layers(self, chapter: Chapter) -> list[str]:
+        """Layers on the map in a chapter: its own, plus every context layer, in drawing order."""
+        wanted = set(chapter.layers)
+        return [layer.id for layer in self.layers if layer.id in wanted or layer.kind == "context"]

@@ -1,0 +1,280 @@
+"""The pipeline: load → validate → transform → model → render → write.
+
+`read_story` runs the steps up to the model and gathers every problem it can before
+failing; `build` renders and writes; `check` stops after validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from . import load, model, render, transform, validate, write
+from .errors import Problem, StoryError
+from .load import Document
+
+__all__ = ["Report", "build", "check", "read_story"]
+
+
+@dataclass
+class Report:
+    """What a build or check did: where, how many features per layer, and any warnings."""
+
+    story_dir: Path
+    out: Path | None = None
+    features: dict[str, int] = field(default_factory=dict)
+    chapters: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    bytes_written: int = 0
+
+
+@dataclass
+class _LayerInput:
+    doc: Document
+    frame: gpd.GeoDataFrame
+    metrics: pd.DataFrame
+
+
+def _story_doc(story_dir: Path) -> Document:
+    if not story_dir.is_dir():
+        raise StoryError.at("story folder not found", story_dir)
+    doc = load.read_yaml(story_dir / load.STORY_FILE)
+    problems = validate.schema_problems(doc, "story")
+    if problems:
+        raise StoryError(problems)
+    return doc
+
+
+def _layer_docs(story_dir: Path, story: Document, problems: list[Problem]) -> dict[str, Document]:
+    docs = {}
+    for index, layer_id in enumerate(story.data["layers"]):
+        path = load.layer_path(story_dir, layer_id)
+        if not path.is_file():
+            problems.append(Problem(f"layer {layer_id!r} has no file {path.relative_to(story_dir)}",
+                                    story.path, story.place(("layers", index))))
+            continue
+        try:
+            doc = load.read_yaml(path)
+        except StoryError as exc:
+            problems.extend(exc.problems)
+            continue
+        found = validate.schema_problems(doc, "layer")
+        problems.extend(found)
+        if not found:
+            docs[layer_id] = doc
+    return docs
+
+
+def _chapter_docs(story_dir: Path, story: Document, problems: list[Problem]) -> dict[tuple[str, str], Document]:
+    docs = {}
+    for lang in story.data["languages"]:
+        for index, chapter_id in enumerate(story.data["chapters"]):
+            path = load.chapter_path(story_dir, lang, chapter_id)
+            if not path.is_file():
+                problems.append(Problem(f"chapter {chapter_id!r} has no {lang} file {path.relative_to(story_dir)}",
+                                        story.path, story.place(("chapters", index))))
+                continue
+            try:
+                doc = load.read_chapter(path)
+            except StoryError as exc:
+                problems.extend(exc.problems)
+                continue
+            found = validate.schema_problems(doc, "chapter")
+            problems.extend(found)
+            if not found:
+                docs[(lang, chapter_id)] = doc
+    return docs
+
+
+def _unlisted_chapters(story_dir: Path, story: Document) -> list[Problem]:
+    listed = set(story.data["chapters"])
+    return [
+        Problem("chapter file is not listed under 'chapters' in story.yml and is left out", path, level="warning")
+        for lang in story.data["languages"]
+        for path in sorted((story_dir / load.CHAPTERS_DIR / lang).glob("*.md"))
+        if path.stem not in listed
+    ]
+
+
+def _read_layer_data(story_dir: Path, layer_id: str, doc: Document) -> tuple[_LayerInput, list[Problem]]:
+    """Load, check and repair one layer's data; raises StoryError with every problem in the file."""
+    try:
+        path = load.inside(story_dir, doc.data["data"])
+    except ValueError as exc:
+        raise StoryError.at(str(exc), doc.path, doc.place(("data",))) from None
+    collection = load.read_features(path)
+    crs = transform.declared_crs(collection if isinstance(collection, dict) else {}, doc.data.get("crs"), path)
+    problems = validate.feature_problems(collection, path, layer_id, geographic=crs.is_geographic)
+    if problems:
+        raise StoryError(problems)
+    if not collection["features"]:
+        raise StoryError.at("layer has no features", path)
+    frame = transform.to_frame(collection, layer_id, crs)
+    frame, warnings = transform.repair(frame, path)
+    return _LayerInput(doc, frame, transform.measure(frame)), warnings
+
+
+def _geometry_kind(frame: gpd.GeoDataFrame) -> str:
+    kinds = {kind.replace("Multi", "") for kind in frame.geometry.geom_type}
+    names = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
+    return names[kinds.pop()] if len(kinds) == 1 else "mixed"
+
+
+def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: list[str]) -> model.Layer:
+    spec = data.doc.data
+    kind = spec.get("kind", "story")
+    style = {**model.default_style(kind, position), **spec.get("style", {})}
+    style.setdefault("fill_color", style["color"])
+    return model.Layer(
+        id=layer_id,
+        kind=kind,
+        title=model.localise(spec["title"], languages),
+        description=model.localise(spec.get("description"), languages),
+        geometry=_geometry_kind(data.frame),
+        style=style,
+        popup=tuple({"key": f["key"], "label": model.localise(f.get("label", f["key"]), languages)}
+                    for f in spec.get("popup", [])),
+        source=model.localise(spec.get("source"), languages),
+        attribution=model.localise(spec.get("attribution"), languages),
+        licence=spec.get("licence", ""),
+        data=transform.to_feature_collection(data.frame, spec.get("precision", 6), data.metrics),
+        bounds=tuple(map(tuple, transform.bounds_latlon(data.frame))),
+    )
+
+
+def _feature_bounds(layers: dict[str, _LayerInput]) -> dict[str, tuple[float, float, float, float]]:
+    """(west, south, east, north) in degrees for every layer id and feature id."""
+    out: dict[str, Any] = {}
+    for layer_id, data in layers.items():
+        latlon = data.frame.to_crs(transform.OUTPUT_CRS)
+        out[layer_id] = tuple(latlon.total_bounds)
+        for fid, box in zip(latlon["id"], latlon.geometry.bounds.itertuples(index=False)):
+            out[fid] = tuple(box)
+    return out
+
+
+def _view(spec: dict[str, Any], boxes: dict[str, tuple[float, float, float, float]]) -> model.View:
+    if "center" in spec:
+        return model.View(center=tuple(spec["center"]), zoom=spec["zoom"])
+    if "bounds" in spec:
+        (south, west), (north, east) = spec["bounds"]
+        return model.View(bounds=((south, west), (north, east)), max_zoom=spec.get("max_zoom"))
+    parts = [boxes[target] for target in spec["fit"]]
+    west, south = min(p[0] for p in parts), min(p[1] for p in parts)
+    east, north = max(p[2] for p in parts), max(p[3] for p in parts)
+    corners = ((round(south, 6), round(west, 6)), (round(north, 6), round(east, 6)))
+    return model.View(bounds=corners, max_zoom=spec.get("max_zoom"))
+
+
+def _model_chapter(chapter_id: str, docs: dict[str, Document], boxes: dict, languages: list[str]) -> model.Chapter:
+    master = docs[languages[0]].data
+    return model.Chapter(
+        id=chapter_id,
+        title={lang: docs[lang].data["title"] for lang in languages},
+        text={lang: docs[lang].body for lang in languages},
+        sources={lang: tuple(docs[lang].data.get("sources", [])) for lang in languages},
+        view=_view(master["view"], boxes) if "view" in master else model.View(),
+        layers=tuple(master.get("layers", [])),
+        highlight=tuple(master.get("highlight", [])),
+    )
+
+
+def _chapter_problems(story: Document, chapter_docs: dict, layers: dict[str, _LayerInput]) -> list[Problem]:
+    languages = story.data["languages"]
+    feature_layer = {fid: layer_id for layer_id, data in layers.items() for fid in data.frame["id"]}
+    problems = []
+    for (lang, chapter_id), doc in chapter_docs.items():
+        if lang == languages[0]:
+            problems += validate.chapter_reference_problems(doc, set(layers), set(feature_layer))
+            problems += validate.highlight_layer_problems(doc, feature_layer, layers)
+            if "view" not in doc.data:
+                problems.append(Problem("the first language's chapter file must set 'view'", doc.path, "line 1"))
+        elif (languages[0], chapter_id) in chapter_docs:
+            problems += validate.translation_problems(chapter_docs[(languages[0], chapter_id)], doc)
+    return problems
+
+
+def _duplicate_feature_ids(layers: dict[str, _LayerInput]) -> list[Problem]:
+    first_seen: dict[str, str] = {}
+    problems = []
+    for layer_id, data in layers.items():
+        for number, fid in enumerate(data.frame["id"], start=1):
+            if fid in layers and fid != layer_id:
+                problems.append(Problem(f"feature id {fid!r} is also a layer id", data.doc.path, f"feature {number}"))
+            if fid in first_seen and first_seen[fid] != layer_id:
+                problems.append(Problem(f"feature id {fid!r} is also used in layer {first_seen[fid]!r}",
+                                        data.doc.path, f"feature {number}"))
+            first_seen.setdefault(fid, layer_id)
+    return problems
+
+
+def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
+    """Load, validate and transform a story folder into a Story; returns it with its warnings.
+
+    Raises StoryError listing every error found (not just the first).
+    """
+    story_dir = Path(story_dir)
+    story = _story_doc(story_dir)
+    problems: list[Problem] = []
+    layer_docs = _layer_docs(story_dir, story, problems)
+    chapter_docs = _chapter_docs(story_dir, story, problems)
+    problems += _unlisted_chapters(story_dir, story)
+    layers: dict[str, _LayerInput] = {}
+    for layer_id, doc in layer_docs.items():
+        try:
+            layers[layer_id], warnings = _read_layer_data(story_dir, layer_id, doc)
+            problems += warnings
+        except StoryError as exc:
+            problems += exc.problems
+    if len(layers) == len(story.data["layers"]):
+        problems += _duplicate_feature_ids(layers)
+        problems += _chapter_problems(story, chapter_docs, layers)
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise StoryError(errors)
+
+    languages = story.data["languages"]
+    boxes = _feature_bounds(layers)
+    built = model.Story(
+        title=model.localise(story.data["title"], languages),
+        subtitle=model.localise(story.data.get("subtitle"), languages),
+        languages=tuple(languages),
+        view=_view(story.data["view"], boxes),
+        basemap={**model.DEFAULT_BASEMAP, **story.data.get("basemap", {})},
+        layers=tuple(_model_layer(lid, layers[lid], i, languages) for i, lid in enumerate(story.data["layers"])),
+        chapters=tuple(
+            _model_chapter(cid, {lang: chapter_docs[(lang, cid)] for lang in languages}, boxes, languages)
+            for cid in story.data["chapters"]
+        ),
+    )
+    _check_counts(built, layers)
+    return built, problems
+
+
+def _check_counts(story: model.Story, layers: dict[str, _LayerInput]) -> None:
+    """Every input feature must reach the output: nothing is dropped silently."""
+    for layer in story.layers:
+        expected = len(layers[layer.id].frame)
+        if len(layer.data["features"]) != expected:
+            raise StoryError.at(f"{expected - len(layer.data['features'])} features were lost in the build",
+                                layers[layer.id].doc.path)
+
+
+def check(story_dir: Path) -> Report:
+    """Validate a story without writing anything."""
+    story, warnings = read_story(story_dir)
+    return Report(Path(story_dir), None, {l.id: len(l.data["features"]) for l in story.layers},
+                  len(story.chapters), warnings)
+
+
+def build(story_dir: Path, out: Path) -> Report:
+    """Build the story in `story_dir` into the folder `out` (index.html)."""
+    story, warnings = read_story(story_dir)
+    page = render.render_page(story).encode("utf-8")
+    written = write.write_site({"index.html": page}, Path(out))
+    return Report(Path(story_dir), written, {l.id: len(l.data["features"]) for l in story.layers},
+                  len(story.chapters), warnings, len(page))

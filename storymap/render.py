@@ -1,0 +1,227 @@
+"""Step 5 — render: the Story model becomes one HTML page (a string).
+
+folium builds the Leaflet map and its basemap; jinja2 (autoescape on) builds every piece
+of HTML; the page's own engine script reads the story from one embedded JSON block.
+Nothing here touches the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import folium
+import jinja2
+import nh3
+from folium.template import Template
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from . import __version__
+from .model import Chapter, Layer, Story
+
+__all__ = ["UI_TEXT", "markdown_html", "render_page", "script_json"]
+
+MAP_NAME = "map_story"  # fixed element name: folium's default is a random id, which breaks byte-identical builds
+
+# Interface text per language; stories in other languages fall back to English.
+UI_TEXT = {
+    "en": {
+        "skip": "Skip to the story",
+        "map_label": "Map",
+        "offline": "Basemap offline — the story's layers are still shown over the city outline.",
+        "progress": "Chapter {n} of {total}",
+        "sources": "Sources",
+        "legend": "On the map",
+        "language": "Language",
+        "noscript": "The map needs JavaScript; the story text below is complete without it.",
+        "end": "End of the story",
+    },
+    "de": {
+        "skip": "Zur Geschichte springen",
+        "map_label": "Karte",
+        "offline": "Grundkarte offline — die Ebenen der Geschichte werden weiter über dem Stadtumriss gezeigt.",
+        "progress": "Kapitel {n} von {total}",
+        "sources": "Quellen",
+        "legend": "Auf der Karte",
+        "language": "Sprache",
+        "noscript": "Die Karte braucht JavaScript; der Text der Geschichte ist auch ohne sie vollständig.",
+        "end": "Ende der Geschichte",
+    },
+}
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "em", "h3", "h4", "hr", "li", "ol", "p", "pre",
+    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # html=False: raw HTML in a chapter is shown as text, never passed through.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_html(text: str) -> Markup:
+    """Chapter Markdown to sanitised HTML (nh3 is the second fence after markdown-it's escaping)."""
+    html = _markdown().render(text)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    return Markup(clean)
+
+
+def script_json(value: Any) -> Markup:
+    """JSON that is safe inside a <script> element: it cannot close the tag or open a comment."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return Markup(text)
+
+
+class _StoryMap(folium.Map):
+    """folium's Map without its default CDN assets and page-wide CSS: the page brings Leaflet inline."""
+
+    default_js: list = []
+    default_css: list = []
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}<div class="sm-map" id="{{ this.get_name() }}"></div>{% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
+            center: {{ this.location|tojson }},
+            crs: L.CRS.{{ this.crs }},
+            ...{{ this.options|tojavascript }}
+        });
+        {% endmacro %}
+        """
+    )
+
+
+def _map_parts(story: Story) -> tuple[Markup, Markup]:
+    """The map's container div and the script that creates the map and its basemap."""
+    start = story.view
+    center = start.center or _bounds_centre(start.bounds)
+    leaflet_map = _StoryMap(
+        location=list(center),
+        zoom_start=start.zoom if start.zoom is not None else 12,
+        tiles=None,
+        scroll_wheel_zoom=False,  # the wheel scrolls the story, not the map
+        zoom_snap=0.25,
+    )
+    leaflet_map._id = "story"
+    basemap = story.basemap
+    tiles = folium.TileLayer(
+        tiles=basemap["url"],
+        attr=_sanitised_attribution(basemap["attribution"]),
+        max_zoom=basemap.get("max_zoom", 19),
+        name="basemap",
+        subdomains=[],
+    )
+    tiles._id = "basemap"
+    leaflet_map.add_child(tiles, name="basemap")
+    figure = leaflet_map.get_root()
+    figure.render()
+    return Markup(figure.html.render().strip()), Markup(figure.script.render().strip())
+
+
+def _bounds_centre(bounds: Any) -> tuple[float, float]:
+    (south, west), (north, east) = bounds
+    return ((south + north) / 2, (west + east) / 2)
+
+
+def _sanitised_attribution(html: str) -> str:
+    """Attribution HTML is the author's: keep links and emphasis, drop everything else."""
+    return nh3.clean(html, tags={"a", "b", "i", "em", "strong", "span"}, attributes={"a": {"href"}},
+                     url_schemes={"http", "https"}, link_rel="noopener noreferrer")
+
+
+def _layer_json(layer: Layer) -> dict[str, Any]:
+    return {
+        "id": layer.id,
+        "kind": layer.kind,
+        "geometry": layer.geometry,
+        "title": layer.title,
+        "style": layer.style,
+        "popup": [dict(field) for field in layer.popup],
+        "data": layer.data,
+    }
+
+
+def _chapter_json(story: Story, chapter: Chapter) -> dict[str, Any]:
+    return {
+        "id": chapter.id,
+        "title": chapter.title,
+        "view": chapter.view.to_json(),
+        "layers": story.visible_layers(chapter),
+        "highlight": list(chapter.highlight),
+    }
+
+
+def page_data(story: Story) -> dict[str, Any]:
+    """Everything the engine script needs, embedded once as JSON."""
+    return {
+        "languages": list(story.languages),
+        "view": story.view.to_json(),
+        "layers": [_layer_json(layer) for layer in story.layers],
+        "chapters": [_chapter_json(story, chapter) for chapter in story.chapters],
+        "ui": {lang: UI_TEXT.get(lang, UI_TEXT["en"]) for lang in story.languages},
+    }
+
+
+def _inline(code: str, name: str) -> Markup:
+    """Code placed inside a <script> or <style> element must not be able to end it early."""
+    if "</script" in code.lower() or "</style" in code.lower():
+        raise ValueError(f"{name} contains a closing tag and cannot be inlined")
+    return Markup(code)
+
+
+def _asset(name: str) -> Markup:
+    return _inline(resources.files("storymap.templates").joinpath(name).read_text("utf-8"), name)
+
+
+@cache
+def _leaflet() -> tuple[str, str]:
+    """Leaflet 1.9.4 from the installed django-js-lib-leaflet package, without its source-map comment."""
+    root = resources.files("js_lib_leaflet").joinpath("static", "js_lib_leaflet")
+    js = root.joinpath("leaflet.js").read_text("utf-8")
+    js = "\n".join(line for line in js.splitlines() if not line.startswith("//# sourceMappingURL"))
+    return js, root.joinpath("leaflet.css").read_text("utf-8")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.files("storymap.templates"))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["markdown"] = markdown_html
+    return env
+
+
+def render_page(story: Story) -> str:
+    """The whole page as one HTML string."""
+    map_html, map_script = _map_parts(story)
+    leaflet_js, leaflet_css = _leaflet()
+    template = _environment().get_template("page.html.j2")
+    return template.render(
+        story=story,
+        version=__version__,
+        lang=story.language,
+        ui=UI_TEXT,
+        map_html=map_html,
+        map_script=map_script,
+        map_name=MAP_NAME,
+        data=script_json(page_data(story)),
+        leaflet_js=_inline(leaflet_js, "leaflet.js"),
+        leaflet_css=_inline(leaflet_css, "leaflet.css"),
+        engine_js=_asset("storymap.js"),
+        engine_css=_asset("storymap.css"),
+    )

@@ -1,0 +1,153 @@
+"""Step 3 — transform: geometry work on validated data.
+
+Data enters in whatever CRS it declares, is repaired and flattened to 2-D, measured in
+metres (EPSG:25832, UTM 32N, which covers the Ruhr) and leaves in EPSG:4326 with coordinates
+rounded to a fixed number of decimals, so that the output is small and reproducible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from shapely.geometry import mapping, shape
+
+from .errors import Problem, StoryError
+from .validate import feature_id
+
+__all__ = [
+    "METRIC_CRS",
+    "OUTPUT_CRS",
+    "bounds_latlon",
+    "declared_crs",
+    "measure",
+    "repair",
+    "to_feature_collection",
+    "to_frame",
+]
+
+OUTPUT_CRS = "EPSG:4326"
+METRIC_CRS = "EPSG:25832"
+
+
+def declared_crs(collection: dict, layer_crs: str | None, path: Path) -> CRS:
+    """The data's CRS: the file's legacy `crs` member, else the layer file's `crs`, else WGS 84."""
+    named = (collection.get("crs") or {}).get("properties", {}).get("name") if isinstance(collection.get("crs"), dict) else None
+    text = named or layer_crs or OUTPUT_CRS
+    try:
+        return CRS.from_user_input(text)
+    except CRSError:
+        raise StoryError.at(f"unknown CRS {text!r}", path) from None
+
+
+def to_frame(collection: dict, layer_id: str, crs: CRS) -> gpd.GeoDataFrame:
+    """A GeoDataFrame with one row per feature: `id`, `properties` (a dict) and 2-D `geometry`.
+
+    Properties stay one dict per row rather than columns, so features with different keys
+    round-trip without gaining NaN for the keys they never had.
+    """
+    features = collection["features"]
+    return gpd.GeoDataFrame(
+        {
+            "id": [feature_id(f, layer_id, n) for n, f in enumerate(features, start=1)],
+            "properties": [dict(f.get("properties") or {}) for f in features],
+        },
+        geometry=[shapely.force_2d(shape(f["geometry"])) for f in features],
+        crs=crs,
+    )
+
+
+def repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Make invalid geometries valid (keeping their dimension) and say which ones were touched."""
+    invalid = ~frame.geometry.is_valid
+    warnings = []
+    for index in frame.index[invalid]:
+        reason = shapely.is_valid_reason(frame.geometry[index])
+        warnings.append(
+            Problem(f"invalid geometry repaired ({reason})", path, f"feature {index + 1} (id {frame['id'][index]})", "warning")
+        )
+    if invalid.any():
+        frame = frame.copy()
+        frame.loc[invalid, "geometry"] = shapely.make_valid(
+            frame.geometry[invalid].values, method="structure", keep_collapsed=False
+        )
+    empty = frame.geometry.is_empty
+    if empty.any():
+        first = int(frame.index[empty][0])
+        raise StoryError.at("geometry is empty after repair", path, f"feature {first + 1} (id {frame['id'][first]})")
+    return frame, warnings
+
+
+def measure(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Area in hectares and length in kilometres, measured in metres in EPSG:25832.
+
+    Area is given for polygons and length for lines; the other is None.
+    """
+    metric = frame.geometry.to_crs(METRIC_CRS)
+    kinds = frame.geometry.geom_type
+    is_area = kinds.isin(["Polygon", "MultiPolygon"])
+    is_line = kinds.isin(["LineString", "MultiLineString"])
+    return pd.DataFrame(
+        {
+            "area_ha": (metric.area / 10_000).round(1).where(is_area, None),
+            "length_km": (metric.length / 1_000).round(2).where(is_line, None),
+        },
+        index=frame.index,
+    )
+
+
+def _rounded(value: Any, decimals: int) -> Any:
+    if isinstance(value, float):
+        return round(value, decimals)
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v, decimals) for v in value]
+    return value
+
+
+def _clean(value: Any) -> Any:
+    """Make a property value JSON-safe: NaN becomes null, non-JSON objects become strings."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    return str(value)
+
+
+def to_feature_collection(frame: gpd.GeoDataFrame, decimals: int, extra: pd.DataFrame | None = None) -> dict:
+    """GeoJSON in EPSG:4326 with coordinates rounded to `decimals` places.
+
+    Rounding first snaps to the grid with shapely (which keeps polygons valid), then trims
+    the float text so that the same input always gives the same bytes.
+    """
+    out = frame.to_crs(OUTPUT_CRS)
+    snapped = shapely.set_precision(out.geometry.values, 10.0**-decimals)
+    features = []
+    for row, geometry in zip(out.itertuples(), snapped):
+        properties = _clean(row.properties)
+        if extra is not None:
+            properties.update({k: v for k, v in extra.loc[row.Index].items() if v is not None and v == v})
+        geo = mapping(geometry)
+        features.append(
+            {
+                "type": "Feature",
+                "id": row.id,
+                "properties": properties,
+                "geometry": {"type": geo["type"], "coordinates": _rounded(geo["coordinates"], decimals)},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def bounds_latlon(frame: gpd.GeoDataFrame) -> list[list[float]]:
+    """[[south, west], [north, east]] of a frame, in degrees."""
+    west, south, east, north = frame.to_crs(OUTPUT_CRS).total_bounds
+    return [[round(float(south), 6), round(float(west), 6)], [round(float(north), 6), round(float(east), 6)]]

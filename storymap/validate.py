@@ -1,0 +1,204 @@
+"""Step 2 — validate: judge what `load` read, and report every problem with its place.
+
+Each function returns a list of `Problem`s rather than raising, so that one run can
+report all mistakes in a story at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+
+from .errors import Problem
+from .load import Document
+
+__all__ = [
+    "GEOMETRY_TYPES",
+    "chapter_reference_problems",
+    "feature_id",
+    "feature_problems",
+    "highlight_layer_problems",
+    "schema_problems",
+    "translation_problems",
+]
+
+GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+MAX_PROBLEMS_PER_FILE = 20  # past this, one summary line says how many more there were
+
+
+@cache
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    schema = json.loads(resources.files("storymap.schemas").joinpath("storymap.schema.json").read_text("utf-8"))
+    rooted = {**schema, "$ref": f"#/$defs/{kind}"}
+    return jsonschema.Draft202012Validator(rooted)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    """A short, human message for one schema error (the library's are long for oneOf)."""
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key")
+    if error.validator == "oneOf" and error.context:
+        # Prefer the alternative that got furthest, as the author most likely meant that one.
+        best = jsonschema.exceptions.best_match(error.context)
+        return best.message
+    return error.message
+
+
+def schema_problems(doc: Document, kind: str) -> list[Problem]:
+    """Check a story, layer or chapter document against the shipped JSON Schema."""
+    if not isinstance(doc.data, dict):
+        return [Problem("expected a mapping of keys to values", doc.path, "line 1")]
+    errors = sorted(_validator(kind).iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
+    return [Problem(_schema_message(e), doc.path, doc.place(tuple(e.absolute_path))) for e in errors]
+
+
+def feature_id(feature: dict, layer_id: str, number: int) -> str:
+    """A feature's id: its GeoJSON `id`, else `properties.id`, else '<layer>-<number>'."""
+    props = feature.get("properties") or {}
+    value = feature.get("id", props.get("id") if isinstance(props, dict) else None)
+    if value is None or value == "":
+        return f"{layer_id}-{number}"
+    return str(value)
+
+
+def _positions(coords: Any, depth: int) -> Iterator[Any]:
+    """Yield the positions of a coordinates array nested `depth` levels above positions."""
+    if depth == 0:
+        yield coords
+        return
+    if not isinstance(coords, list):
+        raise ValueError("coordinates must be nested lists")
+    for part in coords:
+        yield from _positions(part, depth - 1)
+
+
+_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+
+
+def _position_problem(position: Any, geographic: bool) -> str | None:
+    if not isinstance(position, list) or len(position) < 2:
+        return "a position must be a list of at least two numbers"
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position):
+        return f"non-numeric coordinate {json.dumps(position)[:60]}"
+    if not all(math.isfinite(v) for v in position):
+        return "coordinate is NaN or infinite"
+    if geographic and not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90):
+        return (
+            f"coordinate {position[0]:g}, {position[1]:g} is not longitude/latitude; "
+            "if the data is projected (e.g. metres), declare its CRS (crs: EPSG:25832 in the layer file)"
+        )
+    return None
+
+
+def _geometry_problem(geometry: Any, geographic: bool) -> str | None:
+    if geometry is None:
+        return "feature has no geometry"
+    if not isinstance(geometry, dict):
+        return "geometry must be an object"
+    kind = geometry.get("type")
+    if kind not in GEOMETRY_TYPES:
+        return f"unsupported geometry type {json.dumps(kind)[:40]} (expected one of {', '.join(sorted(GEOMETRY_TYPES))})"
+    coords = geometry.get("coordinates")
+    if coords is None or coords == []:
+        return f"{kind} has no coordinates"
+    try:
+        positions = list(_positions(coords, _DEPTH[kind]))
+    except ValueError as exc:
+        return f"{kind}: {exc}"
+    for position in positions:
+        problem = _position_problem(position, geographic)
+        if problem:
+            return problem
+    if kind in ("LineString", "MultiLineString"):
+        lines = [coords] if kind == "LineString" else coords
+        if any(len(line) < 2 for line in lines):
+            return "a line needs at least two positions"
+    if kind in ("Polygon", "MultiPolygon"):
+        polygons = [coords] if kind == "Polygon" else coords
+        if any(len(ring) < 4 for polygon in polygons for ring in polygon):
+            return "a polygon ring needs at least four positions"
+    return None
+
+
+def feature_problems(collection: Any, path: Path, layer_id: str, geographic: bool) -> list[Problem]:
+    """Structural GeoJSON checks, naming each bad feature by number (1-based) and id."""
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        return [Problem("expected a GeoJSON FeatureCollection", path)]
+    features = collection.get("features")
+    if not isinstance(features, list):
+        return [Problem("'features' must be a list", path)]
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(Problem("not a GeoJSON Feature", path, f"feature {number}"))
+            continue
+        fid = feature_id(feature, layer_id, number)
+        place = f"feature {number} (id {fid})"
+        properties = feature.get("properties")
+        if properties is not None and not isinstance(properties, dict):
+            problems.append(Problem("'properties' must be an object or null", path, place))
+        problem = _geometry_problem(feature.get("geometry"), geographic)
+        if problem:
+            problems.append(Problem(problem, path, place))
+        if fid in seen:
+            problems.append(Problem(f"duplicate id {fid!r} (also feature {seen[fid]})", path, place))
+        seen.setdefault(fid, number)
+    if len(problems) > MAX_PROBLEMS_PER_FILE:
+        more = len(problems) - MAX_PROBLEMS_PER_FILE
+        problems = problems[:MAX_PROBLEMS_PER_FILE] + [Problem(f"... and {more} more problems", path)]
+    return problems
+
+
+def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: set[str]) -> list[Problem]:
+    """Layers, features and extents a chapter names must exist in the story."""
+    data = doc.data
+    problems = []
+    for index, layer in enumerate(data.get("layers", [])):
+        if layer not in layer_ids:
+            problems.append(Problem(f"unknown layer {layer!r}", doc.path, doc.place(("layers", index))))
+    for index, feature in enumerate(data.get("highlight", [])):
+        if feature not in feature_ids:
+            problems.append(Problem(f"unknown feature {feature!r}", doc.path, doc.place(("highlight", index))))
+    for index, target in enumerate((data.get("view") or {}).get("fit", [])):
+        if target not in layer_ids and target not in feature_ids:
+            problems.append(Problem(f"unknown layer or feature {target!r}", doc.path, doc.place(("view", "fit", index))))
+    return problems
+
+
+MAP_KEYS = ("view", "layers", "highlight")
+
+
+def translation_problems(master: Document, translation: Document) -> list[Problem]:
+    """A translation may leave out the map keys; where it repeats one, it must agree with the master."""
+    problems = []
+    for key in MAP_KEYS:
+        if key in translation.data and translation.data[key] != master.data.get(key):
+            problems.append(
+                Problem(
+                    f"'{key}' differs from {master.path.parent.name}/{master.path.name}; "
+                    "map settings come from the first language's file: remove it here or make it equal",
+                    translation.path,
+                    translation.place((key,)),
+                )
+            )
+    return problems
+
+
+def highlight_layer_problems(doc: Document, feature_layer: dict[str, str], layers: dict) -> list[Problem]:
+    """A highlighted feature must be on the map: its layer is one the chapter shows (or a context layer)."""
+    shown = set(doc.data.get("layers", []))
+    problems = []
+    for index, fid in enumerate(doc.data.get("highlight", [])):
+        layer_id = feature_layer.get(fid)
+        if layer_id is None or layer_id in shown or layers[layer_id].doc.data.get("kind") == "context":
+            continue
+        problems.append(Problem(f"feature {fid!r} is in layer {layer_id!r}, which this chapter does not show",
+                                doc.path, doc.place(("highlight", index))))
+    return problems

@@ -1,0 +1,338 @@
+/* storymap engine: turns the story's embedded JSON and the page's chapter sections into a
+ * scroll-driven map. It never names a chapter or a layer: everything comes from the data.
+ * Public API (the only global besides Leaflet's L): window.storymap, see docs/js-api.md. */
+(function () {
+  "use strict";
+
+  const FADE_MS = 400;
+  const FLY_SECONDS = 1.2;
+  const FIT_PADDING = [24, 24];
+  const FIT_MAX_ZOOM = 16;
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  const api = {
+    map: null,
+    layers: {},
+    chapters: [],
+    active: null,
+    language: document.documentElement.lang,
+    start: start,
+    goTo: goTo,
+    visibleLayers: visibleLayers,
+    setLanguage: setLanguage,
+  };
+  window.storymap = api;
+
+  let data = null;
+  let sections = [];
+  let activeIndex = -1;
+  const features = {}; // feature id -> Leaflet layer of that one feature
+  const layerOfFeature = {}; // feature id -> layer definition
+  const fading = {}; // layer id -> timer of a pending fade-out
+  let highlighted = [];
+
+  // ---- text -------------------------------------------------------------------------
+
+  function localised(value) {
+    if (value === null || value === undefined) return "";
+    if (typeof value === "object") return value[api.language] || value[data.languages[0]] || "";
+    return String(value);
+  }
+
+  function property(props, key) {
+    const own = props[key + "_" + api.language];
+    return own !== undefined && own !== null ? own : props[key];
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text; // textContent: feature data is never parsed as HTML
+    return node;
+  }
+
+  function popupContent(layerDef, feature) {
+    const props = feature.properties || {};
+    const box = element("div", "sm-popup");
+    box.appendChild(element("h3", "", String(property(props, "name") || feature.id)));
+    const description = property(props, "description");
+    if (description) box.appendChild(element("p", "", String(description)));
+    const list = element("dl");
+    layerDef.popup.forEach(function (field) {
+      const value = property(props, field.key);
+      if (value === undefined || value === null || value === "") return;
+      list.appendChild(element("dt", "", localised(field.label) || field.key));
+      list.appendChild(element("dd", "", String(value)));
+    });
+    if (list.childNodes.length) box.appendChild(list);
+    return box;
+  }
+
+  // ---- layers -----------------------------------------------------------------------
+
+  function pathStyle(style, geometry) {
+    return {
+      color: style.color,
+      weight: style.weight,
+      opacity: style.opacity,
+      fill: geometry !== "line",
+      fillColor: style.fill_color,
+      fillOpacity: style.fill_opacity,
+      dashArray: style.dash || null,
+      radius: style.radius,
+    };
+  }
+
+  function buildLayer(layerDef, index) {
+    const paneName = "sm-pane-" + layerDef.id;
+    const pane = api.map.createPane(paneName);
+    pane.classList.add("sm-pane");
+    pane.style.zIndex = String(410 + index);
+    // Context layers are backdrop: they must not catch clicks meant for the story's features.
+    const base = Object.assign(pathStyle(layerDef.style, layerDef.geometry), { interactive: layerDef.kind !== "context" });
+    const group = L.geoJSON(layerDef.data, {
+      pane: paneName,
+      style: function () { return base; },
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, Object.assign({ pane: paneName }, base));
+      },
+      onEachFeature: function (feature, leafletLayer) {
+        features[feature.id] = leafletLayer;
+        layerOfFeature[feature.id] = layerDef;
+        leafletLayer.smBase = base;
+        if (layerDef.kind === "context") return;
+        leafletLayer.bindPopup(function () { return popupContent(layerDef, feature); });
+        bindLabel(leafletLayer, false);
+      },
+    });
+    group.smPane = pane;
+    return group;
+  }
+
+  function showLayer(id) {
+    const group = api.layers[id];
+    clearTimeout(fading[id]);
+    delete fading[id];
+    if (!api.map.hasLayer(group)) {
+      group.smPane.style.opacity = "0";
+      group.addTo(api.map);
+      void group.smPane.offsetWidth; // commit opacity 0 so that the change below animates
+    }
+    group.smPane.style.opacity = "1";
+  }
+
+  function hideLayer(id) {
+    const group = api.layers[id];
+    if (!api.map.hasLayer(group) || fading[id]) return;
+    group.smPane.style.opacity = "0";
+    const remove = function () { delete fading[id]; api.map.removeLayer(group); };
+    if (reducedMotion) remove();
+    else fading[id] = setTimeout(remove, FADE_MS);
+  }
+
+  function showOnly(ids) {
+    const wanted = new Set(ids);
+    data.layers.forEach(function (layerDef) {
+      if (wanted.has(layerDef.id)) showLayer(layerDef.id);
+      else hideLayer(layerDef.id);
+    });
+    document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
+      item.hidden = !wanted.has(item.getAttribute("data-sm-legend"));
+    });
+  }
+
+  function visibleLayers() {
+    return data.layers
+      .map(function (layerDef) { return layerDef.id; })
+      .filter(function (id) { return api.map.hasLayer(api.layers[id]) && !fading[id]; });
+  }
+
+  // ---- highlight --------------------------------------------------------------------
+
+  function nameOf(layer) {
+    const feature = layer.feature;
+    return String(property(feature.properties || {}, "name") || feature.id);
+  }
+
+  function bindLabel(layer, permanent) {
+    // Content is a function so that it is built in the current language each time it opens.
+    layer.unbindTooltip();
+    const content = function () { return element("span", "", nameOf(layer)); };
+    if (permanent) {
+      layer.bindTooltip(content, { permanent: true, direction: "right", className: "sm-label" }).openTooltip();
+    } else {
+      layer.bindTooltip(content, { sticky: !(layer instanceof L.CircleMarker) });
+    }
+  }
+
+  function setHighlight(ids) {
+    highlighted.forEach(function (id) { bindLabel(features[id], false); });
+    // In a layer with highlighted features the others step back, so the highlight reads at a glance.
+    const dimmed = new Set(ids.map(function (id) { return layerOfFeature[id].id; }));
+    data.layers.forEach(function (layerDef) {
+      const dim = dimmed.has(layerDef.id);
+      api.layers[layerDef.id].eachLayer(function (layer) {
+        const base = layer.smBase;
+        layer.setStyle(dim ? { opacity: base.opacity * 0.45, fillOpacity: base.fillOpacity * 0.35 } : base);
+      });
+    });
+    highlighted = ids.slice();
+    highlighted.forEach(function (id) {
+      const layer = features[id];
+      const base = layer.smBase;
+      layer.setStyle({
+        color: "#111111",
+        weight: Math.max(base.weight + 2, 3),
+        opacity: 1,
+        fillOpacity: Math.max(base.fillOpacity, 0.85),
+        radius: base.radius ? base.radius * 1.5 : undefined,
+      });
+      if (layer.bringToFront) layer.bringToFront();
+      bindLabel(layer, true);
+    });
+  }
+
+  // ---- camera -----------------------------------------------------------------------
+
+  function moveTo(view, instant) {
+    const animate = !(instant || reducedMotion);
+    if (view.bounds) {
+      const options = { padding: FIT_PADDING, maxZoom: view.max_zoom || FIT_MAX_ZOOM };
+      if (animate) api.map.flyToBounds(view.bounds, Object.assign({ duration: FLY_SECONDS }, options));
+      else api.map.fitBounds(view.bounds, Object.assign({ animate: false }, options));
+    } else if (animate) {
+      api.map.flyTo(view.center, view.zoom, { duration: FLY_SECONDS });
+    } else {
+      api.map.setView(view.center, view.zoom, { animate: false });
+    }
+  }
+
+  // ---- chapters ---------------------------------------------------------------------
+
+  function progress() {
+    const total = data.chapters.length;
+    const n = activeIndex + 1;
+    document.getElementById("sm-progress-bar").style.width = (100 * n / total) + "%";
+    const template = data.ui[api.language].progress;
+    document.getElementById("sm-progress-text").textContent =
+      n > 0 ? template.replace("{n}", n).replace("{total}", total) : "";
+  }
+
+  function activate(index, instant) {
+    if (index === activeIndex) return;
+    const previous = api.active;
+    const chapter = data.chapters[index];
+    activeIndex = index;
+    api.active = chapter.id;
+    sections.forEach(function (section, i) {
+      section.classList.toggle("is-active", i === index);
+      if (i === index) section.setAttribute("aria-current", "step");
+      else section.removeAttribute("aria-current");
+    });
+    showOnly(chapter.layers);
+    setHighlight(chapter.highlight);
+    moveTo(chapter.view, instant);
+    progress();
+    if (location.hash !== "#" + chapter.id) history.replaceState(null, "", "#" + chapter.id);
+    document.dispatchEvent(new CustomEvent("storymap:chapter", {
+      detail: { id: chapter.id, index: index, previous: previous },
+    }));
+  }
+
+  function indexOf(id) {
+    return data.chapters.findIndex(function (chapter) { return chapter.id === id; });
+  }
+
+  function goTo(id, options) {
+    const index = indexOf(id);
+    if (index === -1) throw new Error("storymap: no chapter " + JSON.stringify(id));
+    const instant = Boolean(options && options.instant);
+    sections[index].scrollIntoView({ block: "center", behavior: instant || reducedMotion ? "auto" : "smooth" });
+    activate(index, instant);
+  }
+
+  function observeScrolling() {
+    // A chapter becomes active when it crosses a line across the reading area: the middle
+    // of the window on wide screens, lower down on phones where the map takes the top.
+    const narrow = window.matchMedia("(max-width: 899px)").matches;
+    const margin = narrow ? "-70% 0px -29% 0px" : "-50% 0px -49% 0px";
+    const observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) activate(sections.indexOf(entry.target), false);
+      });
+    }, { rootMargin: margin, threshold: 0 });
+    sections.forEach(function (section) { observer.observe(section); });
+  }
+
+  // ---- language ---------------------------------------------------------------------
+
+  function setLanguage(lang) {
+    if (data.languages.indexOf(lang) === -1) return;
+    api.language = lang;
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-sm-lang]").forEach(function (node) {
+      node.hidden = node.getAttribute("data-sm-lang") !== lang;
+    });
+    document.querySelectorAll("[data-sm-set-lang]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-sm-set-lang") === lang));
+    });
+    api.chapters = data.chapters.map(function (c) { return { id: c.id, title: localised(c.title) }; });
+    offlineNotice(api.offline);
+    progress();
+    if (activeIndex >= 0) setHighlight(highlighted); // relabel highlighted features
+    const url = new URL(location.href);
+    if (lang === data.languages[0]) url.searchParams.delete("lang");
+    else url.searchParams.set("lang", lang);
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+
+  // ---- basemap ----------------------------------------------------------------------
+
+  function offlineNotice(show) {
+    api.offline = Boolean(show);
+    document.querySelectorAll("[data-sm-offline]").forEach(function (node) {
+      node.hidden = !show || node.getAttribute("data-sm-lang") !== api.language;
+    });
+  }
+
+  function watchBasemap() {
+    let loaded = 0;
+    api.map.eachLayer(function (layer) {
+      if (!(layer instanceof L.TileLayer)) return;
+      layer.on("tileload", function () { loaded += 1; offlineNotice(false); });
+      layer.on("tileerror", function () { if (loaded === 0) offlineNotice(true); });
+    });
+  }
+
+  // ---- start ------------------------------------------------------------------------
+
+  function start(map) {
+    document.documentElement.classList.replace("no-js", "js");
+    data = JSON.parse(document.getElementById("sm-data").textContent);
+    api.map = map;
+    data.layers.forEach(function (layerDef, index) { api.layers[layerDef.id] = buildLayer(layerDef, index); });
+    sections = data.chapters.map(function (chapter) { return document.getElementById(chapter.id); });
+    watchBasemap();
+
+    const requested = new URLSearchParams(location.search).get("lang");
+    setLanguage(requested && data.languages.indexOf(requested) !== -1 ? requested : data.languages[0]);
+    document.querySelectorAll("[data-sm-set-lang]").forEach(function (button) {
+      button.addEventListener("click", function () { setLanguage(button.getAttribute("data-sm-set-lang")); });
+    });
+
+    // Before the first chapter: the story's own view with every layer, as an overview.
+    showOnly(data.layers.map(function (layerDef) { return layerDef.id; }));
+    moveTo(data.view, true);
+
+    const linked = indexOf(decodeURIComponent(location.hash.slice(1)));
+    if (linked !== -1) {
+      sections[linked].scrollIntoView({ block: "center" });
+      activate(linked, true);
+    }
+    window.addEventListener("hashchange", function () {
+      const index = indexOf(decodeURIComponent(location.hash.slice(1)));
+      if (index !== -1 && index !== activeIndex) goTo(data.chapters[index].id);
+    });
+    observeScrolling();
+  }
+})();
