@@ -184,12 +184,16 @@ def _model_chapter(chapter_id: str, docs: dict[str, Document], boxes: dict, lang
 
 
 def _chapter_problems(story: Document, chapter_docs: dict, layers: dict[str, _LayerInput]) -> list[Problem]:
+    """Chapter references and translations. Feature references are judged only when every
+    layer loaded: a feature in a broken layer is not 'unknown', its layer is broken."""
     languages = story.data["languages"]
+    complete = len(layers) == len(story.data["layers"])
     feature_layer = {fid: layer_id for layer_id, data in layers.items() for fid in data.frame["id"]}
     problems = []
     for (lang, chapter_id), doc in chapter_docs.items():
         if lang == languages[0]:
-            problems += validate.chapter_reference_problems(doc, set(layers), set(feature_layer))
+            known_features = set(feature_layer) if complete else None
+            problems += validate.chapter_reference_problems(doc, set(story.data["layers"]), known_features)
             problems += validate.highlight_layer_problems(doc, feature_layer, layers)
             if "view" not in doc.data:
                 problems.append(Problem("the first language's chapter file must set 'view'", doc.path, "line 1"))
@@ -230,9 +234,8 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
             problems += warnings
         except StoryError as exc:
             problems += exc.problems
-    if len(layers) == len(story.data["layers"]):
-        problems += _duplicate_feature_ids(layers)
-        problems += _chapter_problems(story, chapter_docs, layers)
+    problems += _duplicate_feature_ids(layers)
+    problems += _chapter_problems(story, chapter_docs, layers)
     errors = [p for p in problems if p.level == "error"]
     if errors:
         raise StoryError(errors)

@@ -86,7 +86,7 @@ def repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[
 def measure(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     """Area in hectares and length in kilometres, measured in metres in EPSG:25832.
 
-    Area is given for polygons and length for lines; the other is None.
+    Area is given for polygons and length for lines; the other is NaN (left out of the output).
     """
     metric = frame.geometry.to_crs(METRIC_CRS)
     kinds = frame.geometry.geom_type
@@ -94,8 +94,8 @@ def measure(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     is_line = kinds.isin(["LineString", "MultiLineString"])
     return pd.DataFrame(
         {
-            "area_ha": (metric.area / 10_000).round(1).where(is_area, None),
-            "length_km": (metric.length / 1_000).round(2).where(is_line, None),
+            "area_ha": (metric.area / 10_000).round(1).where(is_area),
+            "length_km": (metric.length / 1_000).round(2).where(is_line),
         },
         index=frame.index,
     )
@@ -134,7 +134,7 @@ def to_feature_collection(frame: gpd.GeoDataFrame, decimals: int, extra: pd.Data
     for row, geometry in zip(out.itertuples(), snapped):
         properties = _clean(row.properties)
         if extra is not None:
-            properties.update({k: v for k, v in extra.loc[row.Index].items() if v is not None and v == v})
+            properties.update({k: float(v) for k, v in extra.loc[row.Index].items() if pd.notna(v)})
         geo = mapping(geometry)
         features.append(
             {

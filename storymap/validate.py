@@ -156,13 +156,18 @@ def feature_problems(collection: Any, path: Path, layer_id: str, geographic: boo
     return problems
 
 
-def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: set[str]) -> list[Problem]:
-    """Layers, features and extents a chapter names must exist in the story."""
+def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: set[str] | None) -> list[Problem]:
+    """Layers, features and extents a chapter names must exist in the story.
+
+    `feature_ids` is None when some layer could not be read: features are then not judged.
+    """
     data = doc.data
     problems = []
     for index, layer in enumerate(data.get("layers", [])):
         if layer not in layer_ids:
             problems.append(Problem(f"unknown layer {layer!r}", doc.path, doc.place(("layers", index))))
+    if feature_ids is None:
+        return problems
     for index, feature in enumerate(data.get("highlight", [])):
         if feature not in feature_ids:
             problems.append(Problem(f"unknown feature {feature!r}", doc.path, doc.place(("highlight", index))))

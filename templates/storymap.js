@@ -173,7 +173,7 @@
       const dim = dimmed.has(layerDef.id);
       api.layers[layerDef.id].eachLayer(function (layer) {
         const base = layer.smBase;
-        layer.setStyle(dim ? { opacity: base.opacity * 0.45, fillOpacity: base.fillOpacity * 0.35 } : base);
+        layer.setStyle(dim ? { opacity: base.opacity * 0.7, fillOpacity: base.fillOpacity * 0.5 } : base);
       });
     });
     highlighted = ids.slice();

@@ -1,0 +1,83 @@
+"""Shared fixtures: a tiny story written from inline data, and the built bundled story."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Tiny named geometries used across the tests (lon, lat near Bochum).
+POINT_A = {"type": "Point", "coordinates": [7.2, 51.48]}
+POINT_B = {"type": "Point", "coordinates": [7.25, 51.46]}
+LINE = {"type": "LineString", "coordinates": [[7.1, 51.5], [7.3, 51.45]]}
+SQUARE = {"type": "Polygon", "coordinates": [[[7.1, 51.4], [7.35, 51.4], [7.35, 51.55], [7.1, 51.55], [7.1, 51.4]]]}
+
+
+def feature(fid: str, geometry: dict, **properties) -> dict:
+    return {"type": "Feature", "id": fid, "properties": {"name": fid.title(), **properties}, "geometry": geometry}
+
+
+def collection(*features: dict) -> dict:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def make_story(root: Path) -> Path:
+    """A complete two-language story: two story layers, one context layer, two chapters."""
+    write(root / "story.yml", """
+        title: {en: Tiny, de: Winzig}
+        languages: [en, de]
+        view: {center: [51.47, 7.22], zoom: 11}
+        layers: [area, sites, river]
+        chapters: [first, second]
+    """)
+    write(root / "layers/area.yml", "title: Area\ndata: data/area.geojson\nkind: context\n")
+    write(root / "layers/sites.yml", """
+        title: {en: Sites, de: Orte}
+        data: data/sites.geojson
+        style: {color: "#112233", radius: 5}
+        popup:
+          - key: year
+            label: {en: Year, de: Jahr}
+    """)
+    write(root / "layers/river.yml", "title: River\ndata: data/river.geojson\n")
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "data/area.geojson").write_text(json.dumps(collection(feature("area", SQUARE))))
+    (root / "data/sites.geojson").write_text(
+        json.dumps(collection(feature("a", POINT_A, year=1900), feature("b", POINT_B, year=2000)))
+    )
+    (root / "data/river.geojson").write_text(json.dumps(collection(feature("r", LINE))))
+    write(root / "chapters/en/first.md", """
+        ---
+        title: First chapter
+        view: {center: [51.48, 7.2], zoom: 13}
+        layers: [sites]
+        highlight: [a]
+        ---
+        Text of the **first** chapter.
+    """)
+    write(root / "chapters/de/first.md", "---\ntitle: Erstes Kapitel\n---\nText des ersten Kapitels.\n")
+    write(root / "chapters/en/second.md", """
+        ---
+        title: Second chapter
+        view: {fit: [river]}
+        layers: [river, sites]
+        ---
+        Text of the second chapter.
+    """)
+    write(root / "chapters/de/second.md", "---\ntitle: Zweites Kapitel\n---\nText des zweiten Kapitels.\n")
+    return root
+
+
+@pytest.fixture
+def story_dir(tmp_path: Path) -> Path:
+    return make_story(tmp_path / "story")

@@ -1,0 +1,49 @@
+import json
+import re
+from pathlib import Path
+
+from storymap import pipeline, render
+
+
+def test_script_json_cannot_close_the_script_element():
+    text = render.script_json({"name": "</script><script>alert(1)</script>", "x": "<!--", "y": "a & b\u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text)["name"] == "</script><script>alert(1)</script>"
+
+
+def test_markdown_passes_no_html_or_script_links():
+    html = render.markdown_html(
+        'Hi <img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](https://example.org) **bold**'
+    )
+    html = str(html)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as text, not markup
+    assert 'href="javascript' not in html
+    assert '<a href="https://example.org" rel="noopener noreferrer">b</a>' in html
+    assert "<strong>bold</strong>" in html
+
+
+def test_page_is_lean_offline_and_reproducible(story_dir: Path):
+    story, _ = pipeline.read_story(story_dir)
+    first, second = render.render_page(story), render.render_page(story)
+    assert first == second, "two renders of the same story must be identical"
+    # Only Leaflet and our own code: nothing from a CDN, no jQuery/Bootstrap/Font Awesome.
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', first)
+    for unwanted in ("jquery", "bootstrap", "fontawesome", "font-awesome"):
+        assert unwanted not in first.lower()
+    assert "map_story" in first and not re.search(r"map_[0-9a-f]{32}", first)
+    assert "Leaflet 1.9.4" in first
+
+
+def test_chapter_text_is_in_the_html_for_readers_without_javascript(story_dir: Path):
+    story, _ = pipeline.read_story(story_dir)
+    page = render.render_page(story)
+    assert '<section class="sm-chapter" id="first" data-sm-chapter="first">' in page
+    assert "<h2>First chapter</h2>" in page and "<h2>Erstes Kapitel</h2>" in page
+    assert "Text of the <strong>first</strong> chapter." in page
+
+
+def test_fit_views_become_bounds(story_dir: Path):
+    story, _ = pipeline.read_story(story_dir)
+    second = story.chapters[1]
+    assert second.view.to_json() == {"bounds": [[51.45, 7.1], [51.5, 7.3]]}
+    assert story.visible_layers(second) == ["area", "sites", "river"]

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pyproj import CRS
+
+from storymap import transform
+from storymap.errors import StoryError
+from conftest import collection, feature
+
+PATH = Path("layer.geojson")
+WGS84 = CRS.from_epsg(4326)
+
+
+def frame_of(*features, crs=WGS84):
+    return transform.to_frame(collection(*features), "layer", crs)
+
+
+def test_three_d_coordinates_lose_z():
+    frame = frame_of(feature("a", {"type": "Point", "coordinates": [7.2, 51.48, 99.0]}))
+    assert not frame.geometry[0].has_z
+
+
+def test_a_self_intersecting_polygon_is_repaired_with_a_warning():
+    bowtie = {"type": "Polygon", "coordinates": [[[7.0, 51.0], [7.1, 51.1], [7.1, 51.0], [7.0, 51.1], [7.0, 51.0]]]}
+    frame, warnings = transform.repair(frame_of(feature("bow", bowtie)), PATH)
+    assert frame.geometry[0].is_valid
+    assert frame.geometry[0].geom_type in ("Polygon", "MultiPolygon")
+    assert [str(w) for w in warnings] == [
+        "layer.geojson (feature 1 (id bow)): invalid geometry repaired (Self-intersection[7.05 51.05])"
+    ]
+
+
+def test_metrics_are_measured_in_metres():
+    # A 100 m x 100 m square and a 2 km line in UTM 32N (EPSG:25832), declared as such.
+    utm = CRS.from_epsg(25832)
+    square = {"type": "Polygon", "coordinates": [[[370000, 5700000], [370100, 5700000], [370100, 5700100],
+                                                  [370000, 5700100], [370000, 5700000]]]}
+    line = {"type": "LineString", "coordinates": [[370000, 5700000], [372000, 5700000]]}
+    metrics = transform.measure(frame_of(feature("sq", square), feature("ln", line), crs=utm))
+    assert metrics["area_ha"][0] == pytest.approx(1.0)
+    assert metrics["length_km"][1] == pytest.approx(2.0)
+    assert pd.isna(metrics["area_ha"][1]) and pd.isna(metrics["length_km"][0])
+
+
+def test_output_is_wgs84_and_rounded():
+    utm = CRS.from_epsg(25832)
+    frame = frame_of(feature("a", {"type": "Point", "coordinates": [372000.123456, 5704000.987654]}, n=1), crs=utm)
+    out = transform.to_feature_collection(frame, 5)
+    lon, lat = out["features"][0]["geometry"]["coordinates"]
+    assert 7.0 < lon < 7.4 and 51.3 < lat < 51.6
+    assert len(repr(lon).split(".")[1]) <= 5
+    assert out["features"][0]["id"] == "a" and out["features"][0]["properties"]["n"] == 1
+
+
+def test_legacy_crs_member_is_honoured():
+    data = {"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}}
+    assert transform.declared_crs(data, None, PATH).to_epsg() == 25832
+    assert transform.declared_crs({}, None, PATH).to_epsg() == 4326
+    with pytest.raises(StoryError, match="unknown CRS"):
+        transform.declared_crs({}, "EPSG:nonsense", PATH)
