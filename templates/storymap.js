@@ -6,7 +6,7 @@
 
   const FADE_MS = 400;
   const FLY_SECONDS = 1.2;
-  const FIT_PADDING = [24, 24];
+  const FIT_MARGIN = 24; // pixels kept free around a fitted view
   const FIT_MAX_ZOOM = 16;
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
@@ -19,6 +19,7 @@
     start: start,
     goTo: goTo,
     visibleLayers: visibleLayers,
+    padding: padding,
     setLanguage: setLanguage,
   };
   window.storymap = api;
@@ -159,7 +160,7 @@
     layer.unbindTooltip();
     const content = function () { return element("span", "", nameOf(layer)); };
     if (permanent) {
-      layer.bindTooltip(content, { permanent: true, direction: "right", className: "sm-label" }).openTooltip();
+      layer.bindTooltip(content, { permanent: true, direction: "auto", className: "sm-label" }).openTooltip();
     } else {
       layer.bindTooltip(content, { sticky: !(layer instanceof L.CircleMarker) });
     }
@@ -194,10 +195,18 @@
 
   // ---- camera -----------------------------------------------------------------------
 
+  function padding() {
+    // Fitted views keep clear of the legend, which sits over the map's lower left corner.
+    const legend = document.getElementById("sm-legend");
+    const below = legend && legend.offsetParent ? legend.offsetHeight : 0;
+    return { topLeft: [FIT_MARGIN, FIT_MARGIN], bottomRight: [FIT_MARGIN, FIT_MARGIN + below] };
+  }
+
   function moveTo(view, instant) {
     const animate = !(instant || reducedMotion);
     if (view.bounds) {
-      const options = { padding: FIT_PADDING, maxZoom: view.max_zoom || FIT_MAX_ZOOM };
+      const pad = padding();
+      const options = { paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight, maxZoom: view.max_zoom || FIT_MAX_ZOOM };
       if (animate) api.map.flyToBounds(view.bounds, Object.assign({ duration: FLY_SECONDS }, options));
       else api.map.fitBounds(view.bounds, Object.assign({ animate: false }, options));
     } else if (animate) {
@@ -247,7 +256,7 @@
     const index = indexOf(id);
     if (index === -1) throw new Error("storymap: no chapter " + JSON.stringify(id));
     const instant = Boolean(options && options.instant);
-    sections[index].scrollIntoView({ block: "center", behavior: instant || reducedMotion ? "auto" : "smooth" });
+    sections[index].scrollIntoView({ block: "start", behavior: instant || reducedMotion ? "auto" : "smooth" });
     activate(index, instant);
   }
 
@@ -326,7 +335,7 @@
 
     const linked = indexOf(decodeURIComponent(location.hash.slice(1)));
     if (linked !== -1) {
-      sections[linked].scrollIntoView({ block: "center" });
+      sections[linked].scrollIntoView({ block: "start" });
       activate(linked, true);
     }
     window.addEventListener("hashchange", function () {
