@@ -181,9 +181,11 @@
     highlighted.forEach(function (id) {
       const layer = features[id];
       const base = layer.smBase;
+      const isLine = layerOfFeature[id].geometry === "line";
       layer.setStyle({
-        color: "#111111",
-        weight: Math.max(base.weight + 2, 3),
+        // Lines keep their colour and grow; dots and areas get a dark outline.
+        color: isLine ? base.color : "#111111",
+        weight: isLine ? base.weight * 1.8 : Math.max(base.weight + 2, 3),
         opacity: 1,
         fillOpacity: Math.max(base.fillOpacity, 0.85),
         radius: base.radius ? base.radius * 1.5 : undefined,
