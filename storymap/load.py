@@ -140,14 +140,23 @@ def read_chapter(path: Path) -> Document:
     return Document(path, data, lines, body=body)
 
 
+GEOJSON_SUFFIXES = (".geojson", ".json")
+
+
 def read_features(path: Path) -> Any:
-    """Read a GeoJSON file as JSON; its structure is checked by `validate.features`."""
+    """Read a data file as a GeoJSON-like FeatureCollection; its structure is checked by `validate`.
+
+    GeoJSON is parsed as JSON so that problems can be named feature by feature; other formats
+    that GDAL reads (GeoPackage, Shapefile, ...) go through geopandas and pyogrio.
+    """
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         raise StoryError.at("data file not found", path) from None
     if size > MAX_DATA_BYTES:
         raise StoryError.at(f"data file is {size // 2**20} MiB; the limit is {MAX_DATA_BYTES // 2**20} MiB", path)
+    if path.suffix.lower() not in GEOJSON_SUFFIXES:
+        return _read_with_gdal(path)
     text = _read_text(path)
     if not text.strip():
         raise StoryError.at("data file is empty", path)
@@ -157,3 +166,17 @@ def read_features(path: Path) -> Any:
         raise StoryError.at(f"not valid JSON: {exc.msg}", path, f"line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise StoryError.at("JSON is nested too deeply", path) from None
+
+
+def _read_with_gdal(path: Path) -> dict:
+    import geopandas  # imported here: GeoJSON stories never pay for it in this step
+    from pyogrio.errors import DataSourceError
+
+    try:
+        frame = geopandas.read_file(path, engine="pyogrio")
+    except DataSourceError as exc:
+        raise StoryError.at(f"cannot read data file: {exc}", path) from None
+    collection = json.loads(frame.to_json(drop_id=True, to_wgs84=False))
+    if frame.crs is not None:
+        collection["crs"] = {"type": "name", "properties": {"name": frame.crs.to_string()}}
+    return collection

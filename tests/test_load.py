@@ -67,3 +67,23 @@ def test_paths_may_not_leave_the_story(tmp_path: Path):
     assert load.inside(tmp_path, "data/x.geojson") == (tmp_path / "data/x.geojson").resolve()
     with pytest.raises(ValueError, match="outside the story folder"):
         load.inside(tmp_path, "../secret.geojson")
+
+
+def test_a_geopackage_is_read_through_pyogrio_with_its_crs(tmp_path: Path):
+    import geopandas
+    from shapely.geometry import Point
+
+    path = tmp_path / "sites.gpkg"
+    frame = geopandas.GeoDataFrame({"id": ["a"], "name": ["A"]}, geometry=[Point(372000, 5704000)], crs="EPSG:25832")
+    frame.to_file(path, engine="pyogrio")
+    data = load.read_features(path)
+    assert data["crs"]["properties"]["name"] == "EPSG:25832"
+    assert data["features"][0]["properties"] == {"id": "a", "name": "A"}
+    assert data["features"][0]["geometry"]["coordinates"] == [372000.0, 5704000.0]
+
+
+def test_an_unreadable_geopackage_is_named(tmp_path: Path):
+    path = tmp_path / "broken.gpkg"
+    path.write_bytes(b"not a database")
+    with pytest.raises(StoryError, match="broken.gpkg.*cannot read data file"):
+        load.read_features(path)
