@@ -85,6 +85,7 @@ class Chapter:
     title: dict[str, str]
     text: dict[str, str]  # Markdown per language
     sources: dict[str, tuple[dict[str, str], ...]]
+    questions: dict[str, tuple[str, ...]]
     view: View
     layers: tuple[str, ...]
     highlight: tuple[str, ...]
@@ -99,6 +100,7 @@ class Story:
     basemap: dict[str, Any]
     layers: tuple[Layer, ...]
     chapters: tuple[Chapter, ...]
+    glossary: tuple[dict[str, dict[str, str]], ...] = ()  # each {"term": {lang: ...}, "definition": {lang: ...}}
 
     @property
     def language(self) -> str:

@@ -90,6 +90,26 @@ def _chapter_docs(story_dir: Path, story: Document, problems: list[Problem]) -> 
     return docs
 
 
+def _glossary(story_dir: Path, story: Document) -> tuple[dict[str, dict[str, str]], ...]:
+    """The optional glossary named in story.yml, terms sorted as the first language sorts them."""
+    if "glossary" not in story.data:
+        return ()
+    try:
+        path = load.inside(story_dir, story.data["glossary"])
+    except ValueError as exc:
+        raise StoryError.at(str(exc), story.path, story.place(("glossary",))) from None
+    doc = load.read_yaml(path)
+    problems = validate.schema_problems(doc, "glossary")
+    if problems:
+        raise StoryError(problems)
+    languages = story.data["languages"]
+    entries = [
+        {"term": model.localise(entry["term"], languages), "definition": model.localise(entry["definition"], languages)}
+        for entry in doc.data["terms"]
+    ]
+    return tuple(sorted(entries, key=lambda entry: entry["term"][languages[0]].casefold()))
+
+
 def _unlisted_chapters(story_dir: Path, story: Document) -> list[Problem]:
     listed = set(story.data["chapters"])
     return [
@@ -177,6 +197,7 @@ def _model_chapter(chapter_id: str, docs: dict[str, Document], boxes: dict, lang
         title={lang: docs[lang].data["title"] for lang in languages},
         text={lang: docs[lang].body for lang in languages},
         sources={lang: tuple(docs[lang].data.get("sources", [])) for lang in languages},
+        questions={lang: tuple(docs[lang].data.get("questions", [])) for lang in languages},
         view=_view(master["view"], boxes) if "view" in master else model.View(),
         layers=tuple(master.get("layers", [])),
         highlight=tuple(master.get("highlight", [])),
@@ -227,6 +248,11 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
     layer_docs = _layer_docs(story_dir, story, problems)
     chapter_docs = _chapter_docs(story_dir, story, problems)
     problems += _unlisted_chapters(story_dir, story)
+    glossary: tuple = ()
+    try:
+        glossary = _glossary(story_dir, story)
+    except StoryError as exc:
+        problems += exc.problems
     layers: dict[str, _LayerInput] = {}
     for layer_id, doc in layer_docs.items():
         try:
@@ -253,6 +279,7 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
             _model_chapter(cid, {lang: chapter_docs[(lang, cid)] for lang in languages}, boxes, languages)
             for cid in story.data["chapters"]
         ),
+        glossary=glossary,
     )
     _check_counts(built, layers)
     return built, problems

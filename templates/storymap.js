@@ -84,30 +84,46 @@
     };
   }
 
+  function pane(name, zIndex) {
+    const node = api.map.createPane(name);
+    node.classList.add("sm-pane");
+    node.style.zIndex = String(zIndex);
+    return node;
+  }
+
   function buildLayer(layerDef, index) {
-    const paneName = "sm-pane-" + layerDef.id;
-    const pane = api.map.createPane(paneName);
-    pane.classList.add("sm-pane");
-    pane.style.zIndex = String(410 + index);
+    // Two panes per layer: areas and lines in the author's order, and above all of them the
+    // layer's dots, so that a point is never buried under another layer's polygon.
+    const shapesPane = "sm-pane-" + layerDef.id;
+    const pointsPane = shapesPane + "-points";
+    const panes = [pane(shapesPane, 410 + index), pane(pointsPane, 500 + index)];
     // Context layers are backdrop: they must not catch clicks meant for the story's features.
     const base = Object.assign(pathStyle(layerDef.style, layerDef.geometry), { interactive: layerDef.kind !== "context" });
     const group = L.geoJSON(layerDef.data, {
-      pane: paneName,
-      style: function () { return base; },
+      pane: shapesPane,
+      style: function (feature) {
+        // Areas are drawn at most 45% opaque, so that what lies beneath them stays readable.
+        const isLine = feature.geometry.type.indexOf("LineString") !== -1;
+        return Object.assign({}, base, { fill: !isLine, fillOpacity: Math.min(base.fillOpacity, 0.45) });
+      },
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, Object.assign({ pane: paneName }, base));
+        return L.circleMarker(latlng, Object.assign({}, base, { pane: pointsPane, fill: true }));
       },
       onEachFeature: function (feature, leafletLayer) {
         features[feature.id] = leafletLayer;
         layerOfFeature[feature.id] = layerDef;
-        leafletLayer.smBase = base;
+        leafletLayer.smBase = Object.assign({}, leafletLayer.options);
         if (layerDef.kind === "context") return;
         leafletLayer.bindPopup(function () { return popupContent(layerDef, feature); });
         bindLabel(leafletLayer, false);
       },
     });
-    group.smPane = pane;
+    group.smPanes = panes;
     return group;
+  }
+
+  function setOpacity(group, value) {
+    group.smPanes.forEach(function (node) { node.style.opacity = value; });
   }
 
   function showLayer(id) {
@@ -115,17 +131,17 @@
     clearTimeout(fading[id]);
     delete fading[id];
     if (!api.map.hasLayer(group)) {
-      group.smPane.style.opacity = "0";
+      setOpacity(group, "0");
       group.addTo(api.map);
-      void group.smPane.offsetWidth; // commit opacity 0 so that the change below animates
+      void group.smPanes[0].offsetWidth; // commit opacity 0 so that the change below animates
     }
-    group.smPane.style.opacity = "1";
+    setOpacity(group, "1");
   }
 
   function hideLayer(id) {
     const group = api.layers[id];
     if (!api.map.hasLayer(group) || fading[id]) return;
-    group.smPane.style.opacity = "0";
+    setOpacity(group, "0");
     const remove = function () { delete fading[id]; api.map.removeLayer(group); };
     if (reducedMotion) remove();
     else fading[id] = setTimeout(remove, FADE_MS);
@@ -167,7 +183,10 @@
   }
 
   function setHighlight(ids) {
-    highlighted.forEach(function (id) { bindLabel(features[id], false); });
+    highlighted.forEach(function (id) {
+      if (layerOfFeature[id].kind === "context") features[id].unbindTooltip(); // backdrop: no hover label
+      else bindLabel(features[id], false);
+    });
     // In a layer with highlighted features the others step back, so the highlight reads at a glance.
     const dimmed = new Set(ids.map(function (id) { return layerOfFeature[id].id; }));
     data.layers.forEach(function (layerDef) {
@@ -181,14 +200,15 @@
     highlighted.forEach(function (id) {
       const layer = features[id];
       const base = layer.smBase;
-      const isLine = layerOfFeature[id].geometry === "line";
+      const isLine = !base.fill;
+      const isPoint = layer instanceof L.CircleMarker;
       layer.setStyle({
-        // Lines keep their colour and grow; dots and areas get a dark outline.
+        // Lines keep their colour and grow; dots and areas get a dark outline; areas stay see-through.
         color: isLine ? base.color : "#111111",
         weight: isLine ? base.weight * 1.8 : Math.max(base.weight + 2, 3),
         opacity: 1,
-        fillOpacity: Math.max(base.fillOpacity, 0.85),
-        radius: base.radius ? base.radius * 1.5 : undefined,
+        fillOpacity: isPoint ? Math.max(base.fillOpacity, 0.85) : Math.min(Math.max(base.fillOpacity, 0.3), 0.5),
+        radius: isPoint ? base.radius * 1.5 : undefined,
       });
       if (layer.bringToFront) layer.bringToFront();
       bindLabel(layer, true);

@@ -84,11 +84,12 @@ def assert_view(page, chapter):
         assert fits["zoom"] == pytest.approx(fits["expected"]), chapter.id
 
 
-def test_wheel_scrolling_walks_through_every_chapter(built, browser):
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_wheel_scrolling_walks_through_every_chapter(built, browser, lang):
     url, story = built
-    page, traffic = open_page(browser, url, reduced_motion="reduce")
+    page, traffic = open_page(browser, f"{url}?lang={lang}", reduced_motion="reduce")
     page.mouse.move(250, 500)  # over the narrative column
-    assert page.evaluate("() => storymap.chapters.map(c => c.id)") == [c.id for c in story.chapters]
+    assert page.evaluate("() => storymap.chapters") == [{"id": c.id, "title": c.title[lang]} for c in story.chapters]
     for chapter in story.chapters:
         for _ in range(60):
             if page.evaluate("() => storymap.active") == chapter.id:
@@ -100,8 +101,10 @@ def test_wheel_scrolling_walks_through_every_chapter(built, browser):
         assert page.evaluate("() => storymap.visibleLayers()") == expected_layers(story, chapter)
         assert_view(page, chapter)
         assert page.evaluate("() => location.hash") == f"#{chapter.id}"
+        assert f"lang={lang}" in page.url or lang == story.language
         active = page.locator(f"section#{chapter.id}")
         assert "is-active" in active.get_attribute("class")
+        assert active.locator("h2:visible").inner_text() == chapter.title[lang]
     assert traffic.other == [] and traffic.errors == []
     assert traffic.tiles, "tiles are requested (and blocked in tests)"
 
