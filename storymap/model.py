@@ -65,7 +65,7 @@ class Layer:
     kind: str  # "story" follows the chapters; "context" stays on
     title: dict[str, str]
     description: dict[str, str]
-    geometry: str  # "point", "line", "polygon" or "mixed": decides the legend symbol
+    geometry: tuple[str, ...]  # kinds present, from "polygon", "line", "point": decides the legend symbol
     style: dict[str, Any]
     popup: tuple[dict[str, Any], ...]
     source: dict[str, str]

@@ -138,10 +138,11 @@ def _read_layer_data(story_dir: Path, layer_id: str, doc: Document) -> tuple[_La
     return _LayerInput(doc, frame, transform.measure(frame)), warnings
 
 
-def _geometry_kind(frame: gpd.GeoDataFrame) -> str:
-    kinds = {kind.replace("Multi", "") for kind in frame.geometry.geom_type}
-    names = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
-    return names[kinds.pop()] if len(kinds) == 1 else "mixed"
+def _geometry_kinds(frame: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """The kinds of geometry in a layer, in legend order: ('point',), ('polygon', 'point'), ..."""
+    names = {"Polygon": "polygon", "LineString": "line", "Point": "point"}
+    present = {kind.replace("Multi", "") for kind in frame.geometry.geom_type}
+    return tuple(names[kind] for kind in names if kind in present)
 
 
 def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: list[str]) -> model.Layer:
@@ -154,7 +155,7 @@ def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: lis
         kind=kind,
         title=model.localise(spec["title"], languages),
         description=model.localise(spec.get("description"), languages),
-        geometry=_geometry_kind(data.frame),
+        geometry=_geometry_kinds(data.frame),
         style=style,
         popup=tuple({"key": f["key"], "label": model.localise(f.get("label", f["key"]), languages)}
                     for f in spec.get("popup", [])),

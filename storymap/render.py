@@ -150,7 +150,6 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
     return {
         "id": layer.id,
         "kind": layer.kind,
-        "geometry": layer.geometry,
         "title": layer.title,
         "style": layer.style,
         "popup": [dict(field) for field in layer.popup],

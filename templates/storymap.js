@@ -71,12 +71,11 @@
 
   // ---- layers -----------------------------------------------------------------------
 
-  function pathStyle(style, geometry) {
+  function pathStyle(style) {
     return {
       color: style.color,
       weight: style.weight,
       opacity: style.opacity,
-      fill: geometry !== "line",
       fillColor: style.fill_color,
       fillOpacity: style.fill_opacity,
       dashArray: style.dash || null,
@@ -98,7 +97,7 @@
     const pointsPane = shapesPane + "-points";
     const panes = [pane(shapesPane, 410 + index), pane(pointsPane, 500 + index)];
     // Context layers are backdrop: they must not catch clicks meant for the story's features.
-    const base = Object.assign(pathStyle(layerDef.style, layerDef.geometry), { interactive: layerDef.kind !== "context" });
+    const base = Object.assign(pathStyle(layerDef.style), { interactive: layerDef.kind !== "context" });
     const group = L.geoJSON(layerDef.data, {
       pane: shapesPane,
       style: function (feature) {
