@@ -38,6 +38,12 @@ def _run(debug: bool, action, *args):
         if debug:
             raise
         _fail(error)
+    except Exception as error:  # a bug of ours, not the author's: still no traceback without --debug
+        if debug:
+            raise
+        click.echo(f"error: internal error ({type(error).__name__}: {error}); "
+                   "nothing was written. Run again with --debug and report the traceback.", err=True)
+        sys.exit(1)
 
 
 def _summary(report: pipeline.Report) -> str:

@@ -120,7 +120,8 @@ def _unlisted_chapters(story_dir: Path, story: Document) -> list[Problem]:
     ]
 
 
-def _read_layer_data(story_dir: Path, layer_id: str, doc: Document) -> tuple[_LayerInput, list[Problem]]:
+def _read_layer_data(story_dir: Path, layer_id: str, doc: Document, centre: tuple[float, float] | None
+                     ) -> tuple[_LayerInput, list[Problem]]:
     """Load, check and repair one layer's data; raises StoryError with every problem in the file."""
     try:
         path = load.inside(story_dir, doc.data["data"])
@@ -135,6 +136,9 @@ def _read_layer_data(story_dir: Path, layer_id: str, doc: Document) -> tuple[_La
         raise StoryError.at("layer has no features", path)
     frame = transform.to_frame(collection, layer_id, crs)
     frame, warnings = transform.repair(frame, path)
+    points = frame.to_crs(transform.OUTPUT_CRS).geometry.representative_point()
+    if centre is not None:
+        warnings += validate.far_feature_problems(list(frame["id"]), points.x, points.y, centre, path)
     return _LayerInput(doc, frame, transform.measure(frame)), warnings
 
 
@@ -189,6 +193,16 @@ def _view(spec: dict[str, Any], boxes: dict[str, tuple[float, float, float, floa
     east, north = max(p[2] for p in parts), max(p[3] for p in parts)
     corners = ((round(south, 6), round(west, 6)), (round(north, 6), round(east, 6)))
     return model.View(bounds=corners, max_zoom=spec.get("max_zoom"))
+
+
+def _area_centre(view: dict[str, Any]) -> tuple[float, float] | None:
+    """The centre of the story's start view; None for a `fit` view (its area comes from the data)."""
+    if "center" in view:
+        return tuple(view["center"])
+    if "bounds" in view:
+        (south, west), (north, east) = view["bounds"]
+        return ((south + north) / 2, (west + east) / 2)
+    return None
 
 
 def _model_chapter(chapter_id: str, docs: dict[str, Document], boxes: dict, languages: list[str]) -> model.Chapter:
@@ -255,9 +269,10 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
     except StoryError as exc:
         problems += exc.problems
     layers: dict[str, _LayerInput] = {}
+    centre = _area_centre(story.data["view"])
     for layer_id, doc in layer_docs.items():
         try:
-            layers[layer_id], warnings = _read_layer_data(story_dir, layer_id, doc)
+            layers[layer_id], warnings = _read_layer_data(story_dir, layer_id, doc, centre)
             problems += warnings
         except StoryError as exc:
             problems += exc.problems

@@ -7,10 +7,13 @@ Nothing here touches the output folder.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
 import jinja2
@@ -22,7 +25,7 @@ from markupsafe import Markup
 from . import __version__
 from .model import Chapter, Layer, Story
 
-__all__ = ["UI_TEXT", "markdown_html", "render_page", "script_json"]
+__all__ = ["UI_TEXT", "content_security_policy", "markdown_html", "render_page", "script_json"]
 
 MAP_NAME = "map_story"  # fixed element name: folium's default is a random id, which breaks byte-identical builds
 
@@ -209,10 +212,41 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _csp_hash(code: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _tile_origin(url: str) -> str:
+    """The origin the basemap's tiles come from, e.g. https://tile.openstreetmap.org or https://*.example.org."""
+    host = urlsplit(url.replace("{s}", "subdomain")).netloc
+    if "{s}" in url:
+        host = "*." + host.split(".", 1)[1]
+    return f"https://{host}"
+
+
+def content_security_policy(scripts: list[str], styles: list[str], basemap_url: str) -> str:
+    """Only the page's own inline code (by hash), its embedded data and the tile server."""
+    return "; ".join([
+        "default-src 'none'",
+        "script-src " + " ".join(_csp_hash(code) for code in scripts),
+        "style-src " + " ".join(_csp_hash(code) for code in styles),
+        f"img-src {_tile_origin(basemap_url)} data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
+
+
 def render_page(story: Story) -> str:
     """The whole page as one HTML string."""
     map_html, map_script = _map_parts(story)
     leaflet_js, leaflet_css = _leaflet()
+    # Inline code is rendered here, not in the template, so that the CSP can name its exact hashes.
+    scripts = [
+        _inline(leaflet_js, "leaflet.js"),
+        _asset("storymap.js"),
+        Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
+    ]
+    styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
     template = _environment().get_template("page.html.j2")
     return template.render(
         story=story,
@@ -220,11 +254,8 @@ def render_page(story: Story) -> str:
         lang=story.language,
         ui=UI_TEXT,
         map_html=map_html,
-        map_script=map_script,
-        map_name=MAP_NAME,
         data=script_json(page_data(story)),
-        leaflet_js=_inline(leaflet_js, "leaflet.js"),
-        leaflet_css=_inline(leaflet_css, "leaflet.css"),
-        engine_js=_asset("storymap.js"),
-        engine_css=_asset("storymap.css"),
+        scripts=scripts,
+        styles=styles,
+        csp=content_security_policy(scripts, styles, story.basemap["url"]),
     )

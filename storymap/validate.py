@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import jsonschema
+import numpy as np
 
 from .errors import Problem
 from .load import Document
@@ -22,6 +23,7 @@ __all__ = [
     "GEOMETRY_TYPES",
     "chapter_reference_problems",
     "feature_id",
+    "far_feature_problems",
     "feature_problems",
     "highlight_layer_problems",
     "schema_problems",
@@ -206,4 +208,30 @@ def highlight_layer_problems(doc: Document, feature_layer: dict[str, str], layer
             continue
         problems.append(Problem(f"feature {fid!r} is in layer {layer_id!r}, which this chapter does not show",
                                 doc.path, doc.place(("highlight", index))))
+    return problems
+
+
+FAR_KM = 300  # a feature further than this from the story's start view is probably misplaced
+_EARTH_KM = 6371.0
+
+
+def _distance_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance (haversine); arrays welcome."""
+    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_KM * np.arcsin(np.sqrt(a))
+
+
+def far_feature_problems(ids, lons, lats, centre: tuple[float, float], path: Path) -> list[Problem]:
+    """Warn about features far from the story's area, and say when swapping lat/lon would fix it."""
+    lat0, lon0 = centre
+    lons, lats = np.asarray(lons, float), np.asarray(lats, float)
+    far = _distance_km(lats, lons, lat0, lon0) > FAR_KM
+    swapped_near = _distance_km(lons, lats, lat0, lon0) <= FAR_KM  # lon read as lat and back
+    problems = []
+    for index in np.flatnonzero(far):
+        hint = ("; latitude and longitude look swapped (GeoJSON wants [longitude, latitude])"
+                if swapped_near[index] else "")
+        problems.append(Problem(f"is more than {FAR_KM} km from the story's area{hint}", path,
+                                f"feature {index + 1} (id {ids[index]})", "warning"))
     return problems
