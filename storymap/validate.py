@@ -43,8 +43,6 @@ def _validator(kind: str) -> jsonschema.protocols.Validator:
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
     """A short, human message for one schema error (the library's are long for oneOf)."""
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown key")
     if error.validator == "oneOf" and error.context:
         # Prefer the alternative that got furthest, as the author most likely meant that one.
         best = jsonschema.exceptions.best_match(error.context)
@@ -57,7 +55,18 @@ def schema_problems(doc: Document, kind: str) -> list[Problem]:
     if not isinstance(doc.data, dict):
         return [Problem("expected a mapping of keys to values", doc.path, "line 1")]
     errors = sorted(_validator(kind).iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [Problem(_schema_message(e), doc.path, doc.place(tuple(e.absolute_path))) for e in errors]
+    problems = []
+    for error in errors:
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties":
+            # One problem per unknown key, placed on the key's own line.
+            known = set(error.schema.get("properties", {}))
+            for key in sorted(k for k in error.instance if k not in known):
+                allowed = ", ".join(sorted(known))
+                problems.append(Problem(f"unknown key {key!r} (allowed: {allowed})", doc.path, doc.place((*path, key))))
+            continue
+        problems.append(Problem(_schema_message(error), doc.path, doc.place(path)))
+    return problems
 
 
 def feature_id(feature: dict, layer_id: str, number: int) -> str:
