@@ -35,6 +35,7 @@ class Report:
 @dataclass
 class _LayerInput:
     doc: Document
+    path: Path  # the data file
     frame: gpd.GeoDataFrame
     metrics: pd.DataFrame
 
@@ -139,7 +140,7 @@ def _read_layer_data(story_dir: Path, layer_id: str, doc: Document, centre: tupl
     points = frame.to_crs(transform.OUTPUT_CRS).geometry.representative_point()
     if centre is not None:
         warnings += validate.far_feature_problems(list(frame["id"]), points.x, points.y, centre, path)
-    return _LayerInput(doc, frame, transform.measure(frame)), warnings
+    return _LayerInput(doc, path, frame, transform.measure(frame)), warnings
 
 
 def _geometry_kinds(frame: gpd.GeoDataFrame) -> tuple[str, ...]:
@@ -166,7 +167,7 @@ def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: lis
         source=model.localise(spec.get("source"), languages),
         attribution=model.localise(spec.get("attribution"), languages),
         licence=spec.get("licence", ""),
-        data=transform.to_feature_collection(data.frame, spec.get("precision", 6), data.metrics),
+        data=transform.to_feature_collection(data.frame, spec.get("precision", 6), data.metrics, data.path),
         bounds=tuple(map(tuple, transform.bounds_latlon(data.frame))),
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -88,14 +89,16 @@ def measure(frame: gpd.GeoDataFrame) -> pd.DataFrame:
 
     Area is given for polygons and length for lines; the other is NaN (left out of the output).
     """
-    metric = frame.geometry.to_crs(METRIC_CRS)
+    with np.errstate(all="ignore"):  # far outside UTM 32N the numbers are meaningless; NaN is left out
+        metric = frame.geometry.to_crs(METRIC_CRS)
+        area, length = metric.area, metric.length
     kinds = frame.geometry.geom_type
     is_area = kinds.isin(["Polygon", "MultiPolygon"])
     is_line = kinds.isin(["LineString", "MultiLineString"])
     return pd.DataFrame(
         {
-            "area_ha": (metric.area / 10_000).round(1).where(is_area),
-            "length_km": (metric.length / 1_000).round(2).where(is_line),
+            "area_ha": (area / 10_000).round(1).where(is_area),
+            "length_km": (length / 1_000).round(2).where(is_line),
         },
         index=frame.index,
     )
@@ -122,14 +125,22 @@ def _clean(value: Any) -> Any:
     return str(value)
 
 
-def to_feature_collection(frame: gpd.GeoDataFrame, decimals: int, extra: pd.DataFrame | None = None) -> dict:
+def to_feature_collection(frame: gpd.GeoDataFrame, decimals: int, extra: pd.DataFrame | None = None,
+                          path: Path | None = None) -> dict:
     """GeoJSON in EPSG:4326 with coordinates rounded to `decimals` places.
 
     Rounding first snaps to the grid with shapely (which keeps polygons valid), then trims
-    the float text so that the same input always gives the same bytes.
+    the float text so that the same input always gives the same bytes. A geometry too small
+    to survive the rounding is an error, not a feature quietly lost.
     """
     out = frame.to_crs(OUTPUT_CRS)
-    snapped = shapely.set_precision(out.geometry.values, 10.0**-decimals)
+    with np.errstate(all="ignore"):  # degenerate input is caught just below, by name
+        snapped = shapely.set_precision(out.geometry.values, 10.0**-decimals)
+    collapsed = shapely.is_empty(snapped) | ~shapely.is_valid(snapped)
+    if collapsed.any():
+        first = int(np.flatnonzero(collapsed)[0])
+        raise StoryError.at(f"geometry is too small to keep at {decimals} decimals (it collapses to nothing)",
+                            path, f"feature {first + 1} (id {out['id'].iloc[first]})")
     features = []
     for row, geometry in zip(out.itertuples(), snapped):
         properties = _clean(row.properties)

@@ -59,3 +59,10 @@ def test_legacy_crs_member_is_honoured():
     assert transform.declared_crs({}, None, PATH).to_epsg() == 4326
     with pytest.raises(StoryError, match="unknown CRS"):
         transform.declared_crs({}, "EPSG:nonsense", PATH)
+
+
+def test_a_geometry_lost_to_rounding_is_an_error_not_a_silent_drop():
+    sliver = {"type": "Polygon", "coordinates": [[[7.0, 51.0], [7.0000001, 51.0], [7.0, 51.0000001], [7.0, 51.0]]]}
+    frame = frame_of(feature("tiny", sliver))
+    with pytest.raises(StoryError, match=r"feature 1 \(id tiny\).*collapses to nothing"):
+        transform.to_feature_collection(frame, 5, path=PATH)
