@@ -192,3 +192,18 @@ def test_an_internal_error_is_reported_without_a_traceback(story_dir: Path, monk
     result = run("check", str(story_dir))
     assert result.exit_code == 1
     assert "internal error (RuntimeError: boom)" in result.output and "Traceback" not in result.output
+
+
+def test_oversized_data_is_refused_before_it_is_read(story_dir: Path, monkeypatch):
+    from storymap import load
+
+    monkeypatch.setattr(load, "MAX_DATA_BYTES", 100)
+    result = run("check", str(story_dir))
+    assert result.exit_code == 1 and "sites.geojson" in result.output and "the limit is" in result.output
+
+
+def test_the_bundled_story_builds_to_the_same_bytes_twice(tmp_path: Path):
+    repo = Path(__file__).resolve().parent.parent
+    for name in ("a", "b"):
+        assert run("build", str(repo), "-o", str(tmp_path / name)).exit_code == 0
+    assert (tmp_path / "a/index.html").read_bytes() == (tmp_path / "b/index.html").read_bytes()
