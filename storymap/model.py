@@ -73,6 +73,9 @@ class Layer:
     licence: str
     data: dict[str, Any] = field(repr=False)  # GeoJSON FeatureCollection in EPSG:4326
     bounds: tuple[tuple[float, float], tuple[float, float]] = ((0, 0), (0, 0))
+    time: dict[str, Any] | None = None  # {"start": key, "end": key or None, "label": {lang: text}}
+    years: tuple[tuple[int | None, int | None], ...] = ()  # (start, end) per feature, when `time` is set
+    timeline: dict[str, Any] | None = None  # chart data, see transform.timeline
 
     @property
     def feature_ids(self) -> list[str]:
@@ -89,6 +92,7 @@ class Chapter:
     view: View
     layers: tuple[str, ...]
     highlight: tuple[str, ...]
+    year: int | None = None  # show the layers as they were in this year
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class Story:
     layers: tuple[Layer, ...]
     chapters: tuple[Chapter, ...]
     glossary: tuple[dict[str, dict[str, str]], ...] = ()  # each {"term": {lang: ...}, "definition": {lang: ...}}
+    timeline: tuple[int, int] | None = None  # the year slider's range; None when no layer has years
 
     @property
     def language(self) -> str:

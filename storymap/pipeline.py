@@ -6,6 +6,7 @@ failing; `build` renders and writes; `check` stops after validation.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,35 @@ def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: lis
         licence=spec.get("licence", ""),
         data=transform.to_feature_collection(data.frame, spec.get("precision", 6), data.metrics, data.path),
         bounds=tuple(map(tuple, transform.bounds_latlon(data.frame))),
+        **_layer_time(spec, data.frame, languages),
     )
+
+
+def _layer_time(spec: dict[str, Any], frame: gpd.GeoDataFrame, languages: list[str]) -> dict[str, Any]:
+    """The layer's time keys and each feature's (start, end) years, read from its properties."""
+    time = spec.get("time")
+    if not time:
+        return {}
+    end_key = time.get("end")
+    years = tuple(
+        (transform.parse_year(props.get(time["start"])), transform.parse_year(props.get(end_key)) if end_key else None)
+        for props in frame["properties"]
+    )
+    label = model.localise(time.get("label", time["start"]), languages)
+    return {"time": {"start": time["start"], "end": end_key, "label": label}, "years": years}
+
+
+def _with_timelines(layers: list[model.Layer], span: dict[str, int] | None) -> tuple[tuple[model.Layer, ...], tuple | None]:
+    """Add each timed layer's chart, over the story's `timeline` span or the years in the data."""
+    found = [year for layer in layers for pair in layer.years for year in pair if year is not None]
+    if not found:
+        return tuple(layers), None
+    first, last = (span["from"], span["to"]) if span else (min(found) - min(found) % 10, max(found))
+    charted = tuple(
+        dataclasses.replace(layer, timeline=transform.timeline(list(layer.years), first, last)) if layer.time else layer
+        for layer in layers
+    )
+    return charted, (first, last)
 
 
 def _feature_bounds(layers: dict[str, _LayerInput]) -> dict[str, tuple[float, float, float, float]]:
@@ -217,6 +246,7 @@ def _model_chapter(chapter_id: str, docs: dict[str, Document], boxes: dict, lang
         view=_view(master["view"], boxes) if "view" in master else model.View(),
         layers=tuple(master.get("layers", [])),
         highlight=tuple(master.get("highlight", [])),
+        year=master.get("year"),
     )
 
 
@@ -285,18 +315,23 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
 
     languages = story.data["languages"]
     boxes = _feature_bounds(layers)
+    timed_layers, span = _with_timelines(
+        [_model_layer(lid, layers[lid], i, languages) for i, lid in enumerate(story.data["layers"])],
+        story.data.get("timeline"),
+    )
     built = model.Story(
         title=model.localise(story.data["title"], languages),
         subtitle=model.localise(story.data.get("subtitle"), languages),
         languages=tuple(languages),
         view=_view(story.data["view"], boxes),
         basemap={**model.DEFAULT_BASEMAP, **story.data.get("basemap", {})},
-        layers=tuple(_model_layer(lid, layers[lid], i, languages) for i, lid in enumerate(story.data["layers"])),
+        layers=timed_layers,
         chapters=tuple(
             _model_chapter(cid, {lang: chapter_docs[(lang, cid)] for lang in languages}, boxes, languages)
             for cid in story.data["chapters"]
         ),
         glossary=glossary,
+        timeline=span,
     )
     _check_counts(built, layers)
     return built, problems

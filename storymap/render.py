@@ -25,7 +25,7 @@ from markupsafe import Markup
 from . import __version__
 from .model import Chapter, Layer, Story
 
-__all__ = ["UI_TEXT", "content_security_policy", "markdown_html", "render_page", "script_json"]
+__all__ = ["UI_TEXT", "content_security_policy", "markdown_html", "render_page", "script_json", "timeline_chart"]
 
 MAP_NAME = "map_story"  # fixed element name: folium's default is a random id, which breaks byte-identical builds
 
@@ -43,6 +43,31 @@ UI_TEXT = {
         "language": "Language",
         "noscript": "The map needs JavaScript; the story text below is complete without it.",
         "end": "End of the story",
+        "explore": "Explore the map",
+        "explore_short": "Explore",
+        "back": "Back to the story",
+        "layers": "Layers",
+        "story_layers": "Story layers",
+        "context_layers": "Context",
+        "basemap": "Basemap (OpenStreetMap)",
+        "year": "Year",
+        "year_filter": "Show only what existed in",
+        "search": "Find a place",
+        "search_hint": "Type part of a name",
+        "no_results": "No place of that name.",
+        "features": "All places as tables",
+        "download": "Download the data",
+        "share": "Share this view",
+        "copy": "Copy link",
+        "copied": "Link copied",
+        "area": "Area",
+        "length": "Length",
+        "source": "Source",
+        "name": "Name",
+        "sort": "Sort by",
+        "show": "Show on the map",
+        "timeline_note": "Click a bar to set the year.",
+        "points_csv": "CSV (points)",
     },
     "de": {
         "skip": "Zur Geschichte springen",
@@ -56,6 +81,31 @@ UI_TEXT = {
         "language": "Sprache",
         "noscript": "Die Karte braucht JavaScript; der Text der Geschichte ist auch ohne sie vollständig.",
         "end": "Ende der Geschichte",
+        "explore": "Karte erkunden",
+        "explore_short": "Erkunden",
+        "back": "Zurück zur Geschichte",
+        "layers": "Ebenen",
+        "story_layers": "Ebenen der Geschichte",
+        "context_layers": "Orientierung",
+        "basemap": "Grundkarte (OpenStreetMap)",
+        "year": "Jahr",
+        "year_filter": "Nur zeigen, was es gab im Jahr",
+        "search": "Ort finden",
+        "search_hint": "Teil eines Namens eingeben",
+        "no_results": "Kein Ort mit diesem Namen.",
+        "features": "Alle Orte als Tabellen",
+        "download": "Daten herunterladen",
+        "share": "Diese Ansicht teilen",
+        "copy": "Link kopieren",
+        "copied": "Link kopiert",
+        "area": "Fläche",
+        "length": "Länge",
+        "source": "Quelle",
+        "name": "Name",
+        "sort": "Sortieren nach",
+        "show": "Auf der Karte zeigen",
+        "timeline_note": "Auf einen Balken klicken, um das Jahr zu wählen.",
+        "points_csv": "CSV (Punkte)",
     },
 }
 
@@ -150,14 +200,20 @@ def _sanitised_attribution(html: str) -> str:
 
 
 def _layer_json(layer: Layer) -> dict[str, Any]:
-    return {
+    out = {
         "id": layer.id,
         "kind": layer.kind,
         "title": layer.title,
         "style": layer.style,
         "popup": [dict(field) for field in layer.popup],
         "data": layer.data,
+        "points": layer.geometry == ("point",),
+        "attribution": layer.attribution,
+        "licence": layer.licence,
     }
+    if layer.time:
+        out["years"] = [list(pair) for pair in layer.years]
+    return out
 
 
 def _chapter_json(story: Story, chapter: Chapter) -> dict[str, Any]:
@@ -167,6 +223,7 @@ def _chapter_json(story: Story, chapter: Chapter) -> dict[str, Any]:
         "view": chapter.view.to_json(),
         "layers": story.visible_layers(chapter),
         "highlight": list(chapter.highlight),
+        "year": chapter.year,
     }
 
 
@@ -177,6 +234,7 @@ def page_data(story: Story) -> dict[str, Any]:
         "view": story.view.to_json(),
         "layers": [_layer_json(layer) for layer in story.layers],
         "chapters": [_chapter_json(story, chapter) for chapter in story.chapters],
+        "timeline": list(story.timeline) if story.timeline else None,
         "ui": {lang: UI_TEXT.get(lang, UI_TEXT["en"]) for lang in story.languages},
     }
 
@@ -209,7 +267,31 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["markdown"] = markdown_html
+    env.globals["chart"] = timeline_chart
     return env
+
+
+CHART_WIDTH, CHART_HEIGHT = 300, 60
+
+
+def timeline_chart(layer: Layer) -> dict[str, Any]:
+    """Bars for a layer's timeline, laid out at build time (the template draws them as SVG)."""
+    chart = layer.timeline
+    counts = chart["counts"]
+    top = max(counts) or 1
+    width = CHART_WIDTH / len(counts)
+    bars = [
+        {
+            "year": chart["from"] + i * chart["step"],
+            "count": count,
+            "x": round(i * width, 2),
+            "width": round(max(width - (1 if width > 3 else 0), 0.8), 2),
+            "height": round(CHART_HEIGHT * count / top, 2),
+        }
+        for i, count in enumerate(counts)
+    ]
+    return {"bars": bars, "max": top, "kind": chart["kind"], "step": chart["step"],
+            "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
 def _csp_hash(code: str) -> str:
@@ -244,6 +326,7 @@ def render_page(story: Story) -> str:
     scripts = [
         _inline(leaflet_js, "leaflet.js"),
         _asset("storymap.js"),
+        _asset("explore.js"),
         Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
     ]
     styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]

@@ -7,6 +7,7 @@ rounded to a fixed number of decimals, so that the output is small and reproduci
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = [
     "METRIC_CRS",
     "OUTPUT_CRS",
     "bounds_latlon",
+    "parse_year",
+    "timeline",
     "declared_crs",
     "measure",
     "repair",
@@ -162,3 +165,37 @@ def bounds_latlon(frame: gpd.GeoDataFrame) -> list[list[float]]:
     """[[south, west], [north, east]] of a frame, in degrees."""
     west, south, east, north = frame.to_crs(OUTPUT_CRS).total_bounds
     return [[round(float(south), 6), round(float(west), 6)], [round(float(north), 6), round(float(east), 6)]]
+
+
+_YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
+
+
+def parse_year(value: Any) -> int | None:
+    """A year from a property value: 1962, 1962.0, "1962", "1962-10-10" or "shafts 1857; coal 1870" (the first)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if value == value and 1000 <= value <= 2999 else None
+    match = _YEAR.search(str(value))
+    return int(match.group(1)) if match else None
+
+
+def timeline(years: list[tuple[int | None, int | None]], first: int, last: int) -> dict[str, Any]:
+    """What a layer's timeline chart shows, computed once at build time.
+
+    With end years: how many features were active in each year (e.g. mines working).
+    With start years only: how many began in each decade (e.g. sites converted per decade).
+    """
+    has_end = any(end is not None for _, end in years)
+    if has_end:
+        counts = [
+            sum(1 for start, end in years if start is not None and start <= year and (end is None or year <= end))
+            for year in range(first, last + 1)
+        ]
+        return {"kind": "active", "step": 1, "from": first, "counts": counts}
+    decade0 = first - first % 10
+    counts = [
+        sum(1 for start, _ in years if start is not None and decade <= start < decade + 10)
+        for decade in range(decade0, last + 1, 10)
+    ]
+    return {"kind": "started", "step": 10, "from": decade0, "counts": counts}

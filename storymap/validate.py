@@ -188,7 +188,7 @@ def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: 
     return problems
 
 
-MAP_KEYS = ("view", "layers", "highlight")
+MAP_KEYS = ("view", "layers", "highlight", "year")
 
 
 def translation_problems(master: Document, translation: Document) -> list[Problem]:

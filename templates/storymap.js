@@ -19,8 +19,19 @@
     start: start,
     goTo: goTo,
     visibleLayers: visibleLayers,
+    visibleFeatures: visibleFeatures,
+    showLayers: showOnly,
+    highlight: function (ids) { setHighlight(ids || []); },
+    feature: function (id) { return features[id]; },
+    layerOf: function (id) { return layerOfFeature[id]; },
+    year: null,
+    setYear: setYear,
     padding: padding,
     setLanguage: setLanguage,
+    text: localised,
+    property: property,
+    data: null,
+    basemap: null,
   };
   window.storymap = api;
 
@@ -62,11 +73,33 @@
     layerDef.popup.forEach(function (field) {
       const value = property(props, field.key);
       if (value === undefined || value === null || value === "") return;
-      list.appendChild(element("dt", "", localised(field.label) || field.key));
-      list.appendChild(element("dd", "", String(value)));
+      addRow(list, localised(field.label) || field.key, typeof value === "object" ? JSON.stringify(value) : value);
     });
+    const ui = data.ui[api.language];
+    if (props.area_ha != null) addRow(list, ui.area, props.area_ha + " ha");
+    if (props.length_km != null) addRow(list, ui.length, props.length_km + " km");
+    const source = property(props, "source");
+    const url = safeUrl(props.source_url);
+    if (source || url) {
+      const value = url ? element("a", "", String(source || url)) : document.createTextNode(String(source));
+      if (url) { value.href = url; value.rel = "noopener noreferrer"; value.target = "_blank"; }
+      list.appendChild(element("dt", "", ui.source));
+      const cell = element("dd");
+      cell.appendChild(value);
+      list.appendChild(cell);
+    }
     if (list.childNodes.length) box.appendChild(list);
     return box;
+  }
+
+  function addRow(list, label, value) {
+    list.appendChild(element("dt", "", label));
+    list.appendChild(element("dd", "", String(value)));
+  }
+
+  function safeUrl(value) {
+    // Only web links become links; anything else (javascript:, data:, ...) stays text or nothing.
+    return typeof value === "string" && /^https?:\/\//i.test(value.trim()) ? value.trim() : null;
   }
 
   // ---- layers -----------------------------------------------------------------------
@@ -163,6 +196,34 @@
       .filter(function (id) { return api.map.hasLayer(api.layers[id]) && !fading[id]; });
   }
 
+  function visibleFeatures(layerId) {
+    const ids = [];
+    api.layers[layerId].eachLayer(function (layer) { ids.push(layer.feature.id); });
+    return ids;
+  }
+
+  // ---- time -------------------------------------------------------------------------
+
+  function existsIn(pair, year) {
+    // A feature with an unknown start year is shown only while no year is chosen.
+    return pair[0] !== null && pair[0] <= year && (pair[1] === null || year <= pair[1]);
+  }
+
+  function setYear(year) {
+    api.year = year === null || year === undefined ? null : Number(year);
+    data.layers.forEach(function (layerDef) {
+      if (!layerDef.years) return;
+      const group = api.layers[layerDef.id];
+      layerDef.data.features.forEach(function (feature, i) {
+        const layer = features[feature.id];
+        const wanted = api.year === null || existsIn(layerDef.years[i], api.year);
+        if (wanted && !group.hasLayer(layer)) group.addLayer(layer);
+        else if (!wanted && group.hasLayer(layer)) group.removeLayer(layer);
+      });
+    });
+    document.dispatchEvent(new CustomEvent("storymap:year", { detail: { year: api.year } }));
+  }
+
   // ---- highlight --------------------------------------------------------------------
 
   function nameOf(layer) {
@@ -209,6 +270,7 @@
         fillOpacity: isPoint ? Math.max(base.fillOpacity, 0.85) : Math.min(Math.max(base.fillOpacity, 0.3), 0.5),
         radius: isPoint ? base.radius * 1.5 : undefined,
       });
+      if (!layer._map) return; // filtered out by the chapter's year
       if (layer.bringToFront) layer.bringToFront();
       bindLabel(layer, true);
     });
@@ -260,6 +322,7 @@
       else section.removeAttribute("aria-current");
     });
     showOnly(chapter.layers);
+    setYear(chapter.year);
     setHighlight(chapter.highlight);
     moveTo(chapter.view, instant);
     progress();
@@ -277,6 +340,7 @@
     const index = indexOf(id);
     if (index === -1) throw new Error("storymap: no chapter " + JSON.stringify(id));
     const instant = Boolean(options && options.instant);
+    if (options && options.force) activeIndex = -1; // re-apply the chapter even if it is the active one
     sections[index].scrollIntoView({ block: "start", behavior: instant || reducedMotion ? "auto" : "smooth" });
     activate(index, instant);
   }
@@ -329,6 +393,7 @@
     let loaded = 0;
     api.map.eachLayer(function (layer) {
       if (!(layer instanceof L.TileLayer)) return;
+      api.basemap = layer;
       layer.on("tileload", function () { loaded += 1; offlineNotice(false); });
       layer.on("tileerror", function () { if (loaded === 0) offlineNotice(true); });
     });
@@ -339,6 +404,7 @@
   function start(map) {
     document.documentElement.classList.replace("no-js", "js");
     data = JSON.parse(document.getElementById("sm-data").textContent);
+    api.data = data;
     api.map = map;
     data.layers.forEach(function (layerDef, index) { api.layers[layerDef.id] = buildLayer(layerDef, index); });
     sections = data.chapters.map(function (chapter) { return document.getElementById(chapter.id); });
@@ -364,5 +430,6 @@
       if (index !== -1 && index !== activeIndex) goTo(data.chapters[index].id);
     });
     observeScrolling();
+    document.dispatchEvent(new CustomEvent("storymap:ready"));
   }
 })();
