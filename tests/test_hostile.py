@@ -170,7 +170,7 @@ def test_the_page_carries_a_strict_content_security_policy(story_dir: Path):
     page = render.render_page(pipeline.read_story(story_dir)[0])
     csp = html.unescape(page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0])
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert csp.count("'sha256-") == 5  # three scripts, two style sheets
+    assert csp.count("'sha256-") == 6  # four scripts (Leaflet, story engine, explore mode, start), two style sheets
     assert "img-src https://tile.openstreetmap.org data:" in csp
 
 

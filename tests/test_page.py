@@ -57,6 +57,12 @@ def settle(page, timeout_ms=6000):
     raise AssertionError("the camera did not come to rest")
 
 
+def features_in(layer, year):
+    """The features of a timed layer that existed in `year` (unknown start: not shown)."""
+    return [f["id"] for f, (start, end) in zip(layer.data["features"], layer.years)
+            if start is not None and start <= year and (end is None or year <= end)]
+
+
 def expected_layers(story, chapter):
     return story.visible_layers(chapter)
 
@@ -100,6 +106,9 @@ def test_wheel_scrolling_walks_through_every_chapter(built, browser, lang):
         settle(page)
         assert page.evaluate("() => storymap.visibleLayers()") == expected_layers(story, chapter)
         assert_view(page, chapter)
+        for layer in story.layers:
+            if chapter.year is not None and layer.time:
+                assert page.evaluate(f"() => storymap.visibleFeatures('{layer.id}')") == features_in(layer, chapter.year)
         assert page.evaluate("() => location.hash") == f"#{chapter.id}"
         assert f"lang={lang}" in page.url or lang == story.language
         active = page.locator(f"section#{chapter.id}")

@@ -66,3 +66,19 @@ def test_a_geometry_lost_to_rounding_is_an_error_not_a_silent_drop():
     frame = frame_of(feature("tiny", sliver))
     with pytest.raises(StoryError, match=r"feature 1 \(id tiny\).*collapses to nothing"):
         transform.to_feature_collection(frame, 5, path=PATH)
+
+
+@pytest.mark.parametrize(
+    "value, year",
+    [(1962, 1962), (1962.0, 1962), ("1962", 1962), ("1962-10-10", 1962), ("shafts 1857; coal 1870", 1857),
+     ("about 12000 years", None), (None, None), (True, None), ("", None), (float("nan"), None)],
+)
+def test_years_are_read_from_property_values(value, year):
+    assert transform.parse_year(value) == year
+
+
+def test_timeline_counts_active_years_or_starts_per_decade():
+    active = transform.timeline([(1900, 1902), (1901, None), (None, 1950)], 1899, 1903)
+    assert active == {"kind": "active", "step": 1, "from": 1899, "counts": [0, 1, 2, 2, 1]}
+    started = transform.timeline([(1903, None), (1915, None), (1919, None), (None, None)], 1900, 1925)
+    assert started == {"kind": "started", "step": 10, "from": 1900, "counts": [1, 2, 0]}

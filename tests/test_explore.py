@@ -1,0 +1,224 @@
+"""Explore mode as a planner uses it: toggle, inspect, filter, search, read, share, download."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from browser import launch, watch
+from storymap import pipeline
+from test_page import features_in
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("explore") / "site"
+    pipeline.build(REPO, out)
+    story, _ = pipeline.read_story(REPO)
+    return (out / "index.html").as_uri(), story
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def explore(built, browser):
+    """A page in explore mode, entered from the third chapter."""
+    url, story = built
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(f"{url}#{story.chapters[2].id}")
+    page.wait_for_function("window.storymap && storymap.active")
+    page.click(".sm-explore-button")
+    page.wait_for_function("storymap.explore.active")
+    yield page, story
+    assert traffic.other == [] and traffic.errors == []
+    context.close()
+
+
+def visible(page):
+    return page.evaluate("() => storymap.visibleLayers()")
+
+
+def test_explore_starts_from_the_chapter_and_returns_to_it(explore):
+    page, story = explore
+    chapter = story.chapters[2]
+    assert visible(page) == story.visible_layers(chapter)
+    assert page.locator("#sm-explore").is_visible() and not page.locator("#sm-story").is_visible()
+    page.click("[data-sm-action=story]")
+    page.wait_for_function(f"storymap.active === '{chapter.id}' && !storymap.explore.active")
+    assert visible(page) == story.visible_layers(chapter)
+    assert page.locator(f"section#{chapter.id}").is_visible()
+    assert page.evaluate("() => location.hash") == f"#{chapter.id}"
+
+
+def test_every_layer_toggles(explore):
+    page, story = explore
+    for layer in story.layers:
+        box = page.locator(f"[data-sm-toggle={layer.id}]")
+        before = layer.id in visible(page)
+        box.click()
+        page.wait_for_timeout(450)  # the fade
+        assert (layer.id in visible(page)) is not before, layer.id
+        box.click()
+        page.wait_for_timeout(450)
+        assert (layer.id in visible(page)) is before, layer.id
+    page.uncheck("[data-sm-toggle-basemap]")
+    assert page.evaluate("() => storymap.map.hasLayer(storymap.basemap)") is False
+
+
+def test_a_popup_shows_the_computed_area_and_the_source(explore):
+    page, story = explore
+    mark = next(f for f in story.layer("innovation").data["features"] if f["id"] == "mark-51-7")
+    page.evaluate("() => storymap.explore.focus('mark-51-7')")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert f"{mark['properties']['area_ha']} ha" in text and "Area" in text
+    assert "Source" in text and "schematic" in text
+    mine = page.evaluate("""() => { storymap.explore.focus('hannover');
+        const a = storymap.feature('hannover').getPopup().getElement().querySelector('a');
+        return [a.href, a.textContent]; }""")
+    assert mine[0] == "https://de.wikipedia.org/wiki/Zeche_Hannover" and "Wikipedia" in mine[1]
+    emscher = page.evaluate("""() => { storymap.explore.focus('hofsteder-bach');
+        return storymap.feature('hofsteder-bach').getPopup().getElement().innerText; }""")
+    length = next(f for f in story.layer("emscher").data["features"] if f["id"] == "hofsteder-bach")["properties"]["length_km"]
+    assert f"{length} km" in emscher
+
+
+def test_the_year_slider_keeps_what_existed(explore):
+    page, story = explore
+    page.check("[data-sm-toggle=mines]")
+    page.check("[data-sm-toggle=innovation]")
+    page.check("#sm-year-on")
+    for year in (1900, 1965, 1980, 2020):
+        page.fill("#sm-year", str(year))
+        page.dispatch_event("#sm-year", "input")
+        for layer_id in ("mines", "innovation"):
+            expected = features_in(story.layer(layer_id), year)
+            assert page.evaluate(f"() => storymap.visibleFeatures('{layer_id}')") == expected, (layer_id, year)
+        rows = page.locator("[data-sm-table=mines] tbody tr:not([hidden])")
+        assert rows.count() == len(features_in(story.layer("mines"), year))
+    assert features_in(story.layer("mines"), 1980) == [], "no mine worked in 1980"
+    page.uncheck("#sm-year-on")
+    assert len(page.evaluate("() => storymap.visibleFeatures('mines')")) == len(story.layer("mines").data["features"])
+
+
+def test_a_timeline_bar_sets_the_year(explore):
+    page, _ = explore
+    page.locator("[data-sm-chart=mines] rect.sm-chart-hit[data-sm-year='1960']").click()
+    assert page.evaluate("() => storymap.year") == 1960
+    assert page.input_value("#sm-year") == "1960" and page.is_checked("#sm-year-on")
+    assert "year=1960" in page.url
+
+
+@pytest.mark.parametrize("query, feature_id", [("jahrhundert", "jahrhunderthalle"), ("frohliche", "froehliche-morgensonne")])
+def test_search_jumps_to_a_place_and_opens_it(explore, query, feature_id):
+    page, story = explore
+    page.fill("#sm-search", query)
+    page.press("#sm-search", "Enter")
+    feature = next(f for layer in story.layers for f in layer.data["features"] if f["id"] == feature_id)
+    lng, lat = feature["geometry"]["coordinates"]
+    centre = page.evaluate("() => storymap.map.getCenter()")
+    assert centre["lat"] == pytest.approx(lat, abs=1e-4) and centre["lng"] == pytest.approx(lng, abs=1e-4)
+    heading = page.evaluate(f"() => storymap.feature('{feature_id}').getPopup().getElement().querySelector('h3').textContent")
+    assert heading == feature["properties"]["name"]
+
+
+def test_search_says_when_nothing_matches(explore):
+    page, _ = explore
+    page.fill("#sm-search", "Atlantis")
+    assert page.locator("#sm-search-status").inner_text() == "No place of that name."
+
+
+def test_tables_sort_and_mirror_the_map(explore):
+    page, story = explore
+    page.check("[data-sm-toggle=mines]")
+    page.click("[data-sm-table-layer=mines] summary")
+    page.click("[data-sm-table=mines] [data-sm-sort='2']")  # "Closed"
+    closed = page.locator("[data-sm-table=mines] tbody tr td:nth-of-type(2)").all_inner_texts()
+    assert closed == sorted(closed, key=int)
+    assert page.get_attribute("[data-sm-table=mines] th:nth-of-type(3)", "aria-sort") == "ascending"
+    page.keyboard.press("Enter")  # the focused sort button again: descending
+    assert page.get_attribute("[data-sm-table=mines] th:nth-of-type(3)", "aria-sort") == "descending"
+    page.uncheck("[data-sm-toggle=mines]")
+    assert page.locator("[data-sm-table=mines] tbody tr:not([hidden])").count() == 0
+    page.check("[data-sm-toggle=mines]")
+    on_map = page.evaluate("() => storymap.visibleFeatures('mines')")
+    assert on_map == features_in(story.layer("mines"), 1973)  # the chapter's year came along into explore mode
+    assert page.locator("[data-sm-table=mines] tbody tr:not([hidden])").count() == len(on_map)
+    page.locator("[data-sm-table=mines] [data-sm-show=hannover]").click()
+    heading = page.evaluate("() => storymap.feature('hannover').getPopup().getElement().querySelector('h3').textContent")
+    assert heading == "Zeche Hannover"
+
+
+def test_a_shared_url_restores_the_same_state(explore, browser):
+    page, _ = explore
+    page.uncheck("[data-sm-toggle=districts]")
+    page.check("[data-sm-toggle=emscher]")
+    page.check("#sm-year-on")
+    page.fill("#sm-year", "1961")
+    page.dispatch_event("#sm-year", "input")
+    page.evaluate("() => storymap.map.setView([51.47, 7.25], 13.5, {animate: false})")
+    page.wait_for_timeout(100)
+    shared = page.input_value("#sm-share-url")
+    assert shared == page.url and "#explore&" in shared
+    state = page.evaluate("() => storymap.explore.state()")
+    other = browser.new_page(viewport={"width": 1280, "height": 900})
+    watch(other)
+    other.goto(shared)
+    other.wait_for_function("window.storymap && storymap.explore && storymap.explore.active")
+    restored = other.evaluate("() => storymap.explore.state()")
+    assert restored["layers"] == state["layers"] and restored["year"] == 1961
+    assert restored["zoom"] == state["zoom"]
+    assert restored["lat"] == pytest.approx(state["lat"], abs=1e-4)
+    assert restored["lng"] == pytest.approx(state["lng"], abs=1e-4)
+    assert other.is_checked("[data-sm-toggle=emscher]") and not other.is_checked("[data-sm-toggle=districts]")
+    other.close()
+
+
+def test_layers_download_as_geojson_and_csv(explore, tmp_path):
+    page, story = explore
+    with page.expect_download() as info:
+        page.click("[data-sm-download=mines][data-sm-format=geojson]")
+    path = tmp_path / "mines.geojson"
+    info.value.save_as(path)
+    assert info.value.suggested_filename == "mines.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection"
+    assert len(data["features"]) == len(story.layer("mines").data["features"])
+    assert data["licence"] == story.layer("mines").licence and data["attribution"]
+    with page.expect_download() as info:
+        page.click("[data-sm-download=mines][data-sm-format=csv]")
+    info.value.save_as(tmp_path / "mines.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "mines.csv").read_text(encoding="utf-8"))))
+    assert len(rows) == len(story.layer("mines").data["features"])
+    assert rows[0]["id"] == "hannover" and float(rows[0]["latitude"]) == pytest.approx(51.504639)
+    assert rows[0]["licence"] == story.layer("mines").licence
+    assert page.locator("[data-sm-download=emscher][data-sm-format=csv]").count() == 0  # lines: GeoJSON only
+
+
+def test_explore_screenshot(explore):
+    page, _ = explore
+    page.check("[data-sm-toggle=mines]")
+    page.check("#sm-year-on")
+    page.fill("#sm-year", "1955")
+    page.dispatch_event("#sm-year", "input")
+    page.evaluate("() => storymap.explore.focus('westpark')")
+    page.wait_for_timeout(400)  # the popup fades in
+    artifacts = Path(__file__).resolve().parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "explore.png"))
