@@ -207,3 +207,11 @@ def test_the_bundled_story_builds_to_the_same_bytes_twice(tmp_path: Path):
     for name in ("a", "b"):
         assert run("build", str(repo), "-o", str(tmp_path / name)).exit_code == 0
     assert (tmp_path / "a/index.html").read_bytes() == (tmp_path / "b/index.html").read_bytes()
+
+
+@pytest.mark.parametrize("chapter_id", ["explore", "sm-map"])
+def test_reserved_chapter_ids_are_refused(story_dir: Path, chapter_id: str):
+    text = (story_dir / "story.yml").read_text().replace("chapters: [first, second]", f"chapters: [first, {chapter_id}]")
+    (story_dir / "story.yml").write_text(text)
+    result = run("check", str(story_dir))
+    assert result.exit_code == 1 and "story.yml" in result.output and "line 5, key chapters.1" in result.output
