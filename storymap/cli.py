@@ -65,12 +65,21 @@ def main() -> None:
 @story_dir_argument
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
               help="Output folder; index.html is written inside. Replaced only if storymap wrote it.")
+@click.option("--lang", metavar="CODE", help="Build one of the story's languages only (default: all, with a switch).")
+@click.option("--handout", is_flag=True, help="Also write handout.html: the printable handout, static, no script.")
+@click.option("--single-file", is_flag=True, hidden=True, help="Accepted for clarity: index.html is always one self-contained file.")
 @debug_option
-def build(story_dir: Path, out: Path, debug: bool) -> None:
-    """Build STORY_DIR (default: the current folder) into a static site."""
-    report = _run(debug, pipeline.build, story_dir, out)
+def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_file: bool, debug: bool) -> None:
+    """Build STORY_DIR (default: the current folder) into a static site.
+
+    index.html is one self-contained file: Leaflet, styles, data and chapter maps are inside, so it
+    works from a USB stick with no network (only the basemap tiles need one).
+    """
+    del single_file  # the only kind of build there is
+    report = _run(debug, pipeline.build, story_dir, out, lang, handout)
     _warn(report.warnings)
-    click.echo(f"Built {report.out / 'index.html'} ({report.bytes_written / 1024:.0f} KiB): {_summary(report)}.")
+    extra = " and handout.html" if handout else ""
+    click.echo(f"Built {report.out / 'index.html'}{extra} ({report.bytes_written / 1024:.0f} KiB): {_summary(report)}.")
 
 
 @main.command()

@@ -6,6 +6,7 @@ Everything later steps need is resolved here: texts per language, defaults fille
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,16 @@ class Layer:
     def feature_ids(self) -> list[str]:
         return [f["id"] for f in self.data["features"]]
 
+    def features_in(self, year: int | None) -> list[str]:
+        """Ids of the features shown in `year`: all without a year or `time`; otherwise those that
+        had begun and not ended (a feature whose start is unknown is not shown)."""
+        if year is None or not self.time:
+            return self.feature_ids
+        return [
+            fid for fid, (start, end) in zip(self.feature_ids, self.years)
+            if start is not None and start <= year and (end is None or year <= end)
+        ]
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -106,6 +117,7 @@ class Story:
     chapters: tuple[Chapter, ...]
     glossary: tuple[dict[str, dict[str, str]], ...] = ()  # each {"term": {lang: ...}, "definition": {lang: ...}}
     timeline: tuple[int, int] | None = None  # the year slider's range; None when no layer has years
+    url: str | None = None  # where the story is published (for the handout's link and QR code)
 
     @property
     def language(self) -> str:
@@ -115,7 +127,28 @@ class Story:
     def layer(self, layer_id: str) -> Layer:
         return next(layer for layer in self.layers if layer.id == layer_id)
 
+    def in_language(self, lang: str) -> "Story":
+        """The story with one language only: every per-language text keeps just that language."""
+        return _only(self, set(self.languages), lang)
+
     def visible_layers(self, chapter: Chapter) -> list[str]:
         """Layers on the map in a chapter: its own, plus every context layer, in drawing order."""
         wanted = set(chapter.layers)
         return [layer.id for layer in self.layers if layer.id in wanted or layer.kind == "context"]
+
+
+def _only(value: Any, languages: set[str], lang: str) -> Any:
+    """Recursively keep one language of every {lang: text} mapping in the model."""
+    if dataclasses.is_dataclass(value):
+        changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
+                   if f.name not in ("data",)}  # feature data stay as they are
+        if isinstance(value, Story):
+            changes["languages"] = (lang,)
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, dict):
+        if value and set(value) <= languages:
+            return {lang: value[lang]}
+        return {k: _only(v, languages, lang) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_only(v, languages, lang) for v in value)
+    return value

@@ -332,6 +332,7 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
         ),
         glossary=glossary,
         timeline=span,
+        url=story.data.get("url"),
     )
     _check_counts(built, layers)
     return built, problems
@@ -353,10 +354,22 @@ def check(story_dir: Path) -> Report:
                   len(story.chapters), warnings)
 
 
-def build(story_dir: Path, out: Path) -> Report:
-    """Build the story in `story_dir` into the folder `out` (index.html)."""
+def _one_language(story: model.Story, lang: str | None) -> model.Story:
+    """The story in one of its languages only (`storymap build --lang`)."""
+    if lang is None:
+        return story
+    if lang not in story.languages:
+        raise StoryError.at(f"the story has no language {lang!r} (it has {', '.join(story.languages)})")
+    return story.in_language(lang)
+
+
+def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = False) -> Report:
+    """Build the story in `story_dir` into the folder `out`: index.html, and handout.html if asked."""
     story, warnings = read_story(story_dir)
-    page = render.render_page(story).encode("utf-8")
-    written = write.write_site({"index.html": page}, Path(out))
+    story = _one_language(story, lang)
+    files = {"index.html": render.render_page(story).encode("utf-8")}
+    if handout:
+        files["handout.html"] = render.render_page(story, handout=True).encode("utf-8")
+    written = write.write_site(files, Path(out))
     return Report(Path(story_dir), written, {l.id: len(l.data["features"]) for l in story.layers},
-                  len(story.chapters), warnings, len(page))
+                  len(story.chapters), warnings, len(files["index.html"]))

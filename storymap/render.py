@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import folium
+import segno
 import jinja2
 import nh3
 from folium.template import Template
@@ -23,6 +24,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
+from .figures import Figures
 from .model import Chapter, Layer, Story
 
 __all__ = ["UI_TEXT", "content_security_policy", "markdown_html", "render_page", "script_json", "timeline_chart"]
@@ -41,7 +43,7 @@ UI_TEXT = {
         "glossary": "Glossary",
         "legend": "On the map",
         "language": "Language",
-        "noscript": "The map needs JavaScript; the story text below is complete without it.",
+        "noscript": "The live map needs JavaScript; without it, each chapter shows a printed map.",
         "end": "End of the story",
         "explore": "Explore the map",
         "explore_short": "Explore",
@@ -68,6 +70,15 @@ UI_TEXT = {
         "show": "Show on the map",
         "timeline_note": "Click a bar to set the year.",
         "points_csv": "CSV (points)",
+        "map_shows": "On the map: {layers}.",
+        "map_highlight": "Highlighted: {features}.",
+        "map_year": "As in {year}.",
+        "map_context": "{layer} (for orientation)",
+        "present": "Present",
+        "present_hint": "Presentation: → or Space next, ← back, Home/End, number keys jump, F full screen, Esc ends.",
+        "handout": "Handout",
+        "online": "Online version",
+        "chapter_map": "Map of this chapter",
     },
     "de": {
         "skip": "Zur Geschichte springen",
@@ -79,7 +90,7 @@ UI_TEXT = {
         "glossary": "Glossar",
         "legend": "Auf der Karte",
         "language": "Sprache",
-        "noscript": "Die Karte braucht JavaScript; der Text der Geschichte ist auch ohne sie vollständig.",
+        "noscript": "Die bewegte Karte braucht JavaScript; ohne es zeigt jedes Kapitel eine gedruckte Karte.",
         "end": "Ende der Geschichte",
         "explore": "Karte erkunden",
         "explore_short": "Erkunden",
@@ -106,6 +117,15 @@ UI_TEXT = {
         "show": "Auf der Karte zeigen",
         "timeline_note": "Auf einen Balken klicken, um das Jahr zu wählen.",
         "points_csv": "CSV (Punkte)",
+        "map_shows": "Auf der Karte: {layers}.",
+        "map_highlight": "Hervorgehoben: {features}.",
+        "map_year": "Stand {year}.",
+        "map_context": "{layer} (zur Orientierung)",
+        "present": "Präsentieren",
+        "present_hint": "Präsentation: → oder Leertaste weiter, ← zurück, Pos1/Ende, Zifferntasten springen, F Vollbild, Esc beendet.",
+        "handout": "Handout",
+        "online": "Online-Fassung",
+        "chapter_map": "Karte dieses Kapitels",
     },
 }
 
@@ -268,6 +288,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["markdown"] = markdown_html
     env.globals["chart"] = timeline_chart
+    env.globals["map_description"] = map_description
     return env
 
 
@@ -294,6 +315,24 @@ def timeline_chart(layer: Layer) -> dict[str, Any]:
             "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
+def map_description(story: Story, chapter: Chapter, lang: str) -> str:
+    """In words, what the map shows in a chapter: for screen readers, print and anyone without the map."""
+    text = UI_TEXT.get(lang, UI_TEXT["en"])
+    names = []
+    for layer_id in reversed(story.visible_layers(chapter)):  # top layer first, as in the legend
+        layer = story.layer(layer_id)
+        title = layer.title[lang]
+        names.append(text["map_context"].format(layer=title) if layer.kind == "context" else title)
+    parts = [text["map_shows"].format(layers=", ".join(names))]
+    if chapter.highlight:
+        features = {f["id"]: f["properties"] for layer in story.layers for f in layer.data["features"]}
+        labels = [str(features[fid].get(f"name_{lang}") or features[fid].get("name") or fid) for fid in chapter.highlight]
+        parts.append(text["map_highlight"].format(features=", ".join(labels)))
+    if chapter.year is not None:
+        parts.append(text["map_year"].format(year=chapter.year))
+    return " ".join(parts)
+
+
 def _csp_hash(code: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii") + "'"
 
@@ -310,7 +349,7 @@ def content_security_policy(scripts: list[str], styles: list[str], basemap_url: 
     """Only the page's own inline code (by hash), its embedded data and the tile server."""
     return "; ".join([
         "default-src 'none'",
-        "script-src " + " ".join(_csp_hash(code) for code in scripts),
+        "script-src " + (" ".join(_csp_hash(code) for code in scripts) or "'none'"),
         "style-src " + " ".join(_csp_hash(code) for code in styles),
         f"img-src {_tile_origin(basemap_url)} data:",
         "base-uri 'none'",
@@ -318,27 +357,44 @@ def content_security_policy(scripts: list[str], styles: list[str], basemap_url: 
     ])
 
 
-def render_page(story: Story) -> str:
-    """The whole page as one HTML string."""
-    map_html, map_script = _map_parts(story)
+def _qr_svg(url: str | None) -> Markup | None:
+    """A QR code of the story's online address, as inline SVG (segno writes only path data)."""
+    if not url:
+        return None
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#1d1d1b"))
+
+
+def render_page(story: Story, handout: bool = False) -> str:
+    """The whole page as one HTML string; `handout=True` gives the static, printable handout instead."""
     leaflet_js, leaflet_css = _leaflet()
-    # Inline code is rendered here, not in the template, so that the CSP can name its exact hashes.
-    scripts = [
-        _inline(leaflet_js, "leaflet.js"),
-        _asset("storymap.js"),
-        _asset("explore.js"),
-        Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
-    ]
-    styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
+    print_css = _asset("print.css")
+    if handout:
+        # Static: no script at all; the print style sheet is the screen style too.
+        map_html, scripts, styles = Markup(""), [], [_asset("storymap.css"), print_css]
+    else:
+        map_html, map_script = _map_parts(story)
+        # Inline code is rendered here, not in the template, so that the CSP can name its exact hashes.
+        scripts = [
+            _inline(leaflet_js, "leaflet.js"),
+            _asset("storymap.js"),
+            _asset("explore.js"),
+            _asset("present.js"),
+            Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
+        ]
+        styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
     template = _environment().get_template("page.html.j2")
     return template.render(
         story=story,
         version=__version__,
         lang=story.language,
         ui=UI_TEXT,
+        handout=handout,
         map_html=map_html,
+        figures=Figures(story),
+        qr=_qr_svg(story.url),
         data=script_json(page_data(story)),
         scripts=scripts,
         styles=styles,
-        csp=content_security_policy(scripts, styles, story.basemap["url"]),
+        print_css=None if handout else print_css,
+        csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"]),
     )

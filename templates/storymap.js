@@ -9,6 +9,8 @@
   const FIT_MARGIN = 24; // pixels kept free around a fitted view
   const FIT_MAX_ZOOM = 16;
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // Switch to the scripted layout now, before the map is created, so Leaflet measures its real size.
+  document.documentElement.classList.replace("no-js", "js");
 
   const api = {
     map: null,
@@ -310,6 +312,14 @@
       n > 0 ? template.replace("{n}", n).replace("{total}", total) : "";
   }
 
+  function announce(index) {
+    // Screen readers hear the chapter's title and what the map now shows.
+    const article = sections[index].querySelector("article[lang='" + api.language + "']");
+    const description = article.querySelector("[data-sm-description]");
+    document.getElementById("sm-announce").textContent =
+      article.querySelector("h2").textContent + ". " + (description ? description.textContent : "");
+  }
+
   function activate(index, instant) {
     if (index === activeIndex) return;
     const previous = api.active;
@@ -326,6 +336,7 @@
     setHighlight(chapter.highlight);
     moveTo(chapter.view, instant);
     progress();
+    announce(index);
     if (location.hash !== "#" + chapter.id) history.replaceState(null, "", "#" + chapter.id);
     document.dispatchEvent(new CustomEvent("storymap:chapter", {
       detail: { id: chapter.id, index: index, previous: previous },
@@ -399,10 +410,19 @@
     });
   }
 
+  function openSourcesForPrint() {
+    // A printed page cannot be clicked: show every chapter's sources while printing.
+    let opened = [];
+    window.addEventListener("beforeprint", function () {
+      opened = Array.prototype.filter.call(document.querySelectorAll("details.sm-sources"), function (d) { return !d.open; });
+      opened.forEach(function (d) { d.open = true; });
+    });
+    window.addEventListener("afterprint", function () { opened.forEach(function (d) { d.open = false; }); });
+  }
+
   // ---- start ------------------------------------------------------------------------
 
   function start(map) {
-    document.documentElement.classList.replace("no-js", "js");
     data = JSON.parse(document.getElementById("sm-data").textContent);
     api.data = data;
     api.map = map;
@@ -430,6 +450,7 @@
       if (index !== -1 && index !== activeIndex) goTo(data.chapters[index].id);
     });
     observeScrolling();
+    openSourcesForPrint();
     document.dispatchEvent(new CustomEvent("storymap:ready"));
   }
 })();

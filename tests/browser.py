@@ -58,3 +58,17 @@ def launch(playwright):
     if not shutil.which("chromium") and not shutil.os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def wait_until(page, predicate: str, timeout_ms: int = 10_000, step_ms: int = 50) -> None:
+    """Poll a JavaScript predicate through page.evaluate.
+
+    Playwright's own wait_for_function evaluates its predicate with eval inside the page,
+    which the page's Content-Security-Policy (rightly) forbids.
+    """
+    expression = predicate if predicate.lstrip().startswith(("(", "function")) else f"() => ({predicate})"
+    for _ in range(max(timeout_ms // step_ms, 1)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(step_ms)
+    raise AssertionError(f"timed out waiting for: {predicate}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import launch, watch
+from browser import launch, wait_until, watch
 from storymap import pipeline
 from test_page import features_in
 
@@ -41,9 +41,9 @@ def explore(built, browser):
     page = context.new_page()
     traffic = watch(page)
     page.goto(f"{url}#{story.chapters[2].id}")
-    page.wait_for_function("window.storymap && storymap.active")
+    wait_until(page, "window.storymap && storymap.active")
     page.click(".sm-explore-button")
-    page.wait_for_function("storymap.explore.active")
+    wait_until(page, "storymap.explore.active")
     yield page, story
     assert traffic.other == [] and traffic.errors == []
     context.close()
@@ -59,7 +59,7 @@ def test_explore_starts_from_the_chapter_and_returns_to_it(explore):
     assert visible(page) == story.visible_layers(chapter)
     assert page.locator("#sm-explore").is_visible() and not page.locator("#sm-story").is_visible()
     page.click("[data-sm-action=story]")
-    page.wait_for_function(f"storymap.active === '{chapter.id}' && !storymap.explore.active")
+    wait_until(page, f"storymap.active === '{chapter.id}' && !storymap.explore.active")
     assert visible(page) == story.visible_layers(chapter)
     assert page.locator(f"section#{chapter.id}").is_visible()
     assert page.evaluate("() => location.hash") == f"#{chapter.id}"
@@ -180,7 +180,7 @@ def test_a_shared_url_restores_the_same_state(explore, browser):
     other = browser.new_page(viewport={"width": 1280, "height": 900})
     watch(other)
     other.goto(shared)
-    other.wait_for_function("window.storymap && storymap.explore && storymap.explore.active")
+    wait_until(other, "window.storymap && storymap.explore && storymap.explore.active")
     restored = other.evaluate("() => storymap.explore.state()")
     assert restored["layers"] == state["layers"] and restored["year"] == 1961
     assert restored["zoom"] == state["zoom"]

@@ -162,7 +162,7 @@ def test_template_syntax_in_content_stays_literal(story_dir: Path):
         Text with {{ story.title }} and {% for x in y %}.
     """)
     page = render.render_page(pipeline.read_story(story_dir)[0])
-    assert "<h2>{{ 7 * 7 }} and {% raw %}</h2>" in page
+    assert '<h2 id="first-title">{{ 7 * 7 }} and {% raw %}</h2>' in page
     assert "Text with {{ story.title }} and {% for x in y %}." in page
 
 
@@ -170,7 +170,8 @@ def test_the_page_carries_a_strict_content_security_policy(story_dir: Path):
     page = render.render_page(pipeline.read_story(story_dir)[0])
     csp = html.unescape(page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0])
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert csp.count("'sha256-") == 6  # four scripts (Leaflet, story engine, explore mode, start), two style sheets
+    # five scripts (Leaflet, story engine, explore, presentation, start), three style sheets (Leaflet, page, print)
+    assert csp.count("'sha256-") == 8
     assert "img-src https://tile.openstreetmap.org data:" in csp
 
 

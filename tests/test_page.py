@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import launch, watch
+from browser import launch, wait_until, watch
 from storymap import pipeline
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ def open_page(browser, url, **context_options):
     page = context.new_page()
     traffic = watch(page)
     page.goto(url)
-    page.wait_for_function("window.storymap && window.storymap.map")
+    wait_until(page, "window.storymap && window.storymap.map")
     return page, traffic
 
 
@@ -58,9 +58,8 @@ def settle(page, timeout_ms=6000):
 
 
 def features_in(layer, year):
-    """The features of a timed layer that existed in `year` (unknown start: not shown)."""
-    return [f["id"] for f, (start, end) in zip(layer.data["features"], layer.years)
-            if start is not None and start <= year and (end is None or year <= end)]
+    """The features of a timed layer that existed in `year` (the model's rule, which the page must follow)."""
+    return layer.features_in(year)
 
 
 def expected_layers(story, chapter):
@@ -174,7 +173,7 @@ def test_the_map_stays_visible_on_a_phone(built, browser):
     page = context.new_page()
     watch(page)
     page.goto(f"{url}#{story.chapters[2].id}")
-    page.wait_for_function("window.storymap && storymap.active")
+    wait_until(page, "window.storymap && storymap.active")
     box = page.locator(".sm-map").bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= 844 and box["height"] > 250
     ARTIFACTS.mkdir(exist_ok=True)

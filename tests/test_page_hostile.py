@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import launch, watch
+from browser import launch, wait_until, watch
 from conftest import POINT_A, POINT_B, SQUARE, collection, feature, write
 from storymap import pipeline
 
@@ -90,7 +90,7 @@ def test_no_payload_runs_anywhere(page_url):
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         traffic = watch(page)
         page.goto(page_url)
-        page.wait_for_function("window.storymap && storymap.map")
+        wait_until(page, "window.storymap && storymap.map")
         for lang in ("en", "de"):
             page.evaluate(f"() => storymap.setLanguage('{lang}')")
             for chapter in ("one", "two"):
@@ -125,7 +125,7 @@ def test_popups_show_payloads_as_text(page_url):
         page = browser.new_page()
         watch(page)
         page.goto(page_url)
-        page.wait_for_function("window.storymap && storymap.map")
+        wait_until(page, "window.storymap && storymap.map")
         page.evaluate("() => storymap.goTo('one', {instant: true})")
         heading = page.evaluate("""() => {
             let node = null;

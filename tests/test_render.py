@@ -37,8 +37,8 @@ def test_page_is_lean_offline_and_reproducible(story_dir: Path):
 def test_chapter_text_is_in_the_html_for_readers_without_javascript(story_dir: Path):
     story, _ = pipeline.read_story(story_dir)
     page = render.render_page(story)
-    assert '<section class="sm-chapter" id="first" data-sm-chapter="first">' in page
-    assert "<h2>First chapter</h2>" in page and "<h2>Erstes Kapitel</h2>" in page
+    assert '<section class="sm-chapter" id="first" data-sm-number="1 / 2" data-sm-chapter="first"' in page
+    assert '<h2 id="first-title">First chapter</h2>' in page and "<h2>Erstes Kapitel</h2>" in page
     assert "Text of the <strong>first</strong> chapter." in page
 
 

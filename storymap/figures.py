@@ -1,0 +1,159 @@
+"""Part of the render step: static vector maps, one per chapter, for print and the handout.
+
+Each figure is drawn at build time from the layers' geometries — no tiles — in Web Mercator
+(EPSG:3857, the projection the live map uses), so that it shows what the chapter's map shows:
+the same view, the same layers and styles, the highlighted features labelled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import box, shape
+
+from .model import Chapter, Layer, Story
+
+__all__ = ["FIGURE_HEIGHT", "FIGURE_WIDTH", "Figure", "chapter_figure", "Figures"]
+
+FIGURE_WIDTH, FIGURE_HEIGHT = 640, 420  # CSS pixels; the live map at this size shows the same area
+WEB_MERCATOR = "EPSG:3857"
+METRES_PER_PIXEL_AT_ZOOM_0 = 156543.03392804097  # Web Mercator, 256-pixel tiles
+FIT_PADDING = 24  # pixels, as in the live map
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One chapter's map as SVG drawing instructions (the template writes the SVG)."""
+
+    width: int
+    height: int
+    shapes: tuple[dict[str, Any], ...]  # {"kind": "path"|"circle", "d"|"cx,cy,r", "style": {...}, "layer", "feature"}
+    labels: tuple[dict[str, Any], ...]  # {"x", "y", "text"}
+    scale: dict[str, Any]  # {"pixels", "label"}
+
+
+class Figures:
+    """Chapter figures for one story; layer geometries are projected once and shared."""
+
+    def __init__(self, story: Story):
+        self.story = story
+
+    @cached_property
+    def _projected(self) -> dict[str, gpd.GeoDataFrame]:
+        frames = {}
+        for layer in self.story.layers:
+            features = layer.data["features"]
+            frames[layer.id] = gpd.GeoDataFrame(
+                {"id": [f["id"] for f in features], "name": [f["properties"].get("name", f["id"]) for f in features]},
+                geometry=[shape(f["geometry"]) for f in features],
+                crs="EPSG:4326",
+            ).to_crs(WEB_MERCATOR)
+        return frames
+
+    def chapter(self, chapter: Chapter) -> Figure:
+        return chapter_figure(self.story, chapter, self._projected)
+
+
+def _extent(view: dict[str, Any]) -> tuple[float, float, float, float, float]:
+    """(minx, miny, maxx, maxy, metres per pixel) in Web Mercator for a chapter's view."""
+    if "center" in view:
+        lat, lon = view["center"]
+        x, y = _mercator(lon, lat)
+        res = METRES_PER_PIXEL_AT_ZOOM_0 / 2 ** view["zoom"]
+    else:
+        (south, west), (north, east) = view["bounds"]
+        x0, y0 = _mercator(west, south)
+        x1, y1 = _mercator(east, north)
+        inner_w, inner_h = FIGURE_WIDTH - 2 * FIT_PADDING, FIGURE_HEIGHT - 2 * FIT_PADDING
+        res = max((x1 - x0) / inner_w, (y1 - y0) / inner_h, METRES_PER_PIXEL_AT_ZOOM_0 / 2 ** view.get("max_zoom", 16))
+        x, y = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w, half_h = FIGURE_WIDTH * res / 2, FIGURE_HEIGHT * res / 2
+    return x - half_w, y - half_h, x + half_w, y + half_h, res
+
+
+def _mercator(lon: float, lat: float) -> tuple[float, float]:
+    radius = 6378137.0
+    return math.radians(lon) * radius, math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * radius
+
+
+def _path(geometry, minx: float, maxy: float, res: float) -> str:
+    """SVG path data in figure pixels (one decimal), one subpath per ring or line."""
+    parts = []
+    for part in shapely.get_parts(geometry):
+        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
+        for ring in rings:
+            coords = shapely.get_coordinates(ring)
+            if len(coords) < 2:
+                continue
+            points = " ".join(f"{(x - minx) / res:.1f},{(maxy - y) / res:.1f}" for x, y in coords)
+            parts.append("M" + points + ("Z" if part.geom_type == "Polygon" else ""))
+    return "".join(parts)
+
+
+def _style(layer: Layer, highlighted: bool, dimmed: bool) -> dict[str, Any]:
+    s = layer.style
+    style = {
+        "stroke": s["color"], "stroke-width": s["weight"], "stroke-opacity": s["opacity"],
+        "fill": s["fill_color"], "fill-opacity": min(s["fill_opacity"], 0.45), "stroke-dasharray": s.get("dash") or None,
+    }
+    if dimmed:
+        style.update({"stroke-opacity": s["opacity"] * 0.7, "fill-opacity": style["fill-opacity"] * 0.5})
+    if highlighted:
+        style.update({"stroke": "#111111", "stroke-width": max(s["weight"] + 2, 3), "stroke-opacity": 1})
+    return style
+
+
+def _scale_bar(res: float, lat: float) -> dict[str, Any]:
+    """A round ground distance about a fifth of the figure wide."""
+    ground = res * math.cos(math.radians(lat))  # metres on the ground per pixel
+    target = FIGURE_WIDTH / 5 * ground
+    nice = max(n * 10 ** e for e in range(0, 7) for n in (1, 2, 5) if n * 10 ** e <= target)
+    label = f"{nice // 1000:g} km" if nice >= 1000 else f"{nice:g} m"
+    return {"pixels": round(nice / ground, 1), "label": label}
+
+
+def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoDataFrame]) -> Figure:
+    minx, miny, maxx, maxy, res = _extent(chapter.view.to_json())
+    frame = box(minx - 10 * res, miny - 10 * res, maxx + 10 * res, maxy + 10 * res)
+    highlight = set(chapter.highlight)
+    shapes, points, labels = [], [], []
+    for layer_id in story.visible_layers(chapter):
+        layer = story.layer(layer_id)
+        dim = any(fid in highlight for fid in layer.feature_ids)
+        visible = set(layer.features_in(chapter.year))
+        gdf = projected[layer_id]
+        for fid, name, geometry in zip(gdf["id"], gdf["name"], gdf.geometry):
+            if fid not in visible or not geometry.intersects(frame):
+                continue
+            lit = fid in highlight
+            style = _style(layer, lit, dim and not lit)
+            if geometry.geom_type in ("Point", "MultiPoint"):
+                for point in shapely.get_parts(geometry):
+                    cx, cy = (point.x - minx) / res, (maxy - point.y) / res
+                    radius = layer.style["radius"] * (1.5 if lit else 1)
+                    points.append({"kind": "circle", "cx": round(cx, 1), "cy": round(cy, 1), "r": radius,
+                                   "style": {**style, "fill-opacity": 0.9}, "layer": layer_id, "feature": fid})
+                    if lit:
+                        labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
+                continue
+            clipped = shapely.clip_by_rect(geometry, *frame.bounds).simplify(res / 2)
+            if clipped.is_empty:
+                continue
+            line = geometry.geom_type in ("LineString", "MultiLineString")
+            if line:
+                style = {**style, "fill": "none", "stroke": layer.style["color"]}
+                if lit:
+                    style["stroke-width"] = layer.style["weight"] * 1.8
+            shapes.append({"kind": "path", "d": _path(clipped, minx, maxy, res), "style": style,
+                           "layer": layer_id, "feature": fid})
+            if lit:
+                anchor = clipped.representative_point()
+                labels.append({"x": round((anchor.x - minx) / res + 6, 1), "y": round((maxy - anchor.y) / res, 1),
+                               "text": str(name)})
+    centre_lat = math.degrees(2 * math.atan(math.exp((miny + maxy) / 2 / 6378137.0)) - math.pi / 2)
+    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), tuple(labels), _scale_bar(res, centre_lat))

@@ -1,0 +1,197 @@
+"""In class: the single file offline, presentation with a clicker, the printed handout, two
+languages, and an accessibility audit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from click.testing import CliRunner
+from playwright.sync_api import sync_playwright
+
+from browser import launch, wait_until, watch
+from storymap import pipeline
+from storymap.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("classroom") / "site"
+    pipeline.build(REPO, out, handout=True)
+    story, _ = pipeline.read_story(REPO)
+    return out, story
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, url, **options):
+    page = browser.new_page(**{"viewport": {"width": 1280, "height": 800}, **options})
+    traffic = watch(page)
+    page.goto(url)
+    wait_until(page, "window.storymap && storymap.map")
+    return page, traffic
+
+
+def test_the_single_file_shows_every_chapter_and_layer_with_no_network(built, browser):
+    out, story = built
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["handout.html", "index.html"]
+    page, traffic = open_page(browser, (out / "index.html").as_uri())
+    counts = page.evaluate("() => Object.fromEntries(Object.entries(storymap.layers).map(([id, g]) => [id, g.getLayers().length]))")
+    assert counts == {layer.id: len(layer.data["features"]) for layer in story.layers}
+    for chapter in story.chapters:
+        page.evaluate(f"() => storymap.goTo('{chapter.id}', {{instant: true}})")
+        page.wait_for_timeout(450)
+        assert page.evaluate("() => storymap.visibleLayers()") == story.visible_layers(chapter)
+    page.wait_for_selector("[data-sm-offline][lang=en]:not([hidden])")  # says calmly that tiles are missing
+    assert traffic.other == [] and traffic.errors == []
+
+
+def test_presentation_mode_follows_the_clicker(built, browser):
+    out, story = built
+    ids = [c.id for c in story.chapters]
+    page, traffic = open_page(browser, (out / "index.html").as_uri(), viewport={"width": 1920, "height": 1080})
+    page.keyboard.press("p")
+    wait_until(page, "storymap.present.active")
+    assert page.evaluate("() => storymap.active") == ids[0]
+
+    def press(key, expected):
+        page.keyboard.press(key)
+        wait_until(page, f"storymap.active === '{expected}'", timeout_ms=3000)
+
+    press("ArrowRight", ids[1])
+    press("PageDown", ids[2])
+    press("Space", ids[3])
+    press("ArrowLeft", ids[2])
+    press("PageUp", ids[1])
+    press("End", ids[-1])
+    press("Home", ids[0])
+    press("5", ids[4])
+    press("0", ids[9])
+    active = page.locator(f"section#{ids[9]}")
+    assert active.is_visible() and page.locator("section.sm-chapter:visible").count() == 1
+    size = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('#{ids[9]} p')).fontSize)")
+    assert size >= 24, "projector-sized type"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "presentation.png"))
+    page.keyboard.press("Escape")
+    wait_until(page, "!storymap.present.active")
+    assert page.locator("section.sm-chapter:visible").count() == len(ids)
+    assert traffic.errors == []
+
+
+def test_presentation_moves_are_gentle(built, browser):
+    out, story = built
+    page, _ = open_page(browser, (out / "index.html").as_uri())
+    page.keyboard.press("p")
+    page.evaluate("() => { window.zooms = []; storymap.map.on('zoom', () => zooms.push(storymap.map.getZoom())); }")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(800)
+    # A cross-fade jumps straight to the new view: no flight that zooms out and back in.
+    assert len(page.evaluate("() => zooms")) <= 1
+
+
+def test_the_print_view_has_a_page_and_a_map_per_chapter(built, browser, tmp_path):
+    out, story = built
+    page, _ = open_page(browser, (out / "index.html").as_uri())
+    page.emulate_media(media="print")
+    for chapter in story.chapters:
+        section = page.locator(f"section#{chapter.id}")
+        figure = section.locator("svg[data-sm-figure]")
+        assert figure.is_visible(), chapter.id
+        drawn = set(figure.evaluate("svg => [...svg.querySelectorAll('[data-sm-feature]')].map(e => e.dataset.smFeature)"))
+        assert set(chapter.highlight) <= drawn, chapter.id
+        layers = set(figure.evaluate("svg => [...svg.querySelectorAll('[data-sm-layer]')].map(e => e.dataset.smLayer)"))
+        assert layers <= set(story.visible_layers(chapter)) and set(chapter.layers) & layers, chapter.id
+        assert section.locator(".sm-questions:visible").count() == 1
+    pdf = page.pdf(format="A4", print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= len(story.chapters) + 2  # a title page, a page per chapter, the glossary
+    (tmp_path / "story.pdf").write_bytes(pdf)
+
+
+def test_the_handout_is_static_and_complete(built, browser):
+    out, story = built
+    html = (out / "handout.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "script-src 'none'" in html.replace("&#39;", "'")
+    assert html.count('class="sm-print-map"') == len(story.chapters)
+    page = browser.new_page()
+    watch(page)
+    page.goto((out / "handout.html").as_uri())
+    assert page.locator("details.sm-sources[open]").count() == len(story.chapters) * len(story.languages)
+    assert page.locator(".sm-glossary dt:visible").count() == len(story.glossary)
+    pdf = page.pdf(format="A4")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "handout.pdf").write_bytes(pdf)
+
+
+def test_switching_language_changes_text_legend_and_popups(built, browser):
+    out, story = built
+    page, _ = open_page(browser, (out / "index.html").as_uri())
+    page.click("button[data-sm-set-lang=de]")
+    assert page.evaluate("() => document.documentElement.lang") == "de"
+    assert page.locator("[data-sm-legend=mines] span:visible").inner_text() == "Ehemalige Zechen"
+    text = page.evaluate("""() => { const l = storymap.feature('hannover'); l.openPopup();
+        return l.getPopup().getElement().innerText; }""")
+    assert "Stillgelegt" in text and "Schächte ab 1857" in text
+    assert page.locator("#sm-announce").count() == 1
+
+
+def test_the_chapter_change_is_announced(built, browser):
+    out, story = built
+    page, _ = open_page(browser, (out / "index.html").as_uri())
+    chapter = story.chapters[2]
+    page.evaluate(f"() => storymap.goTo('{chapter.id}', {{instant: true}})")
+    announced = page.locator("#sm-announce").inner_text()
+    assert announced.startswith(chapter.title["en"]) and "On the map:" in announced
+    assert page.get_attribute("#sm-announce", "aria-live") == "polite"
+
+
+def test_keyboard_users_can_skip_to_the_story(built, browser):
+    out, _ = built
+    page, _ = open_page(browser, (out / "index.html").as_uri())
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "sm-skip"
+    assert page.locator(".sm-skip").bounding_box()["y"] >= 0  # visible when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "sm-story"
+
+
+@pytest.mark.parametrize("where", ["story", "explore"])
+def test_axe_finds_no_serious_or_critical_problems(built, browser, where):
+    out, story = built
+    # axe-core is injected as a script, which the page's CSP would rightly refuse.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    watch(page)
+    page.goto((out / "index.html").as_uri() + f"#{story.chapters[1].id}")
+    wait_until(page, "window.storymap && storymap.active")
+    if where == "explore":
+        page.click(".sm-explore-button")
+        wait_until(page, "storymap.explore.active")
+    results = Axe().run(page)
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in results.response["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == []
+    context.close()
+
+
+def test_build_one_language_only(tmp_path):
+    result = CliRunner().invoke(main, ["build", str(REPO), "-o", str(tmp_path / "de"), "--lang", "de"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "de/index.html").read_text(encoding="utf-8")
+    assert '<html lang="de"' in html and "Die letzten Schichten" in html
+    assert "The last shifts" not in html and 'class="sm-langs"' not in html  # no language switch
+    bad = CliRunner().invoke(main, ["build", str(REPO), "-o", str(tmp_path / "fr"), "--lang", "fr"])
+    assert bad.exit_code == 1 and "no language 'fr'" in bad.output
