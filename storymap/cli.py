@@ -66,7 +66,7 @@ def main() -> None:
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
               help="Output folder; index.html is written inside. Replaced only if storymap wrote it.")
 @click.option("--lang", metavar="CODE", help="Build one of the story's languages only (default: all, with a switch).")
-@click.option("--handout", is_flag=True, help="Also write handout.html: the printable handout, static, no script.")
+@click.option("--handout", is_flag=True, help="Also write handout.<lang>.html: the printable handout per language (static, no script).")
 @click.option("--single-file", is_flag=True, hidden=True, help="Accepted for clarity: index.html is always one self-contained file.")
 @debug_option
 def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_file: bool, debug: bool) -> None:
@@ -78,7 +78,7 @@ def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_fi
     del single_file  # the only kind of build there is
     report = _run(debug, pipeline.build, story_dir, out, lang, handout)
     _warn(report.warnings)
-    extra = " and handout.html" if handout else ""
+    extra = " and the handouts" if handout else ""
     click.echo(f"Built {report.out / 'index.html'}{extra} ({report.bytes_written / 1024:.0f} KiB): {_summary(report)}.")
 
 

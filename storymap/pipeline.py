@@ -364,12 +364,14 @@ def _one_language(story: model.Story, lang: str | None) -> model.Story:
 
 
 def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = False) -> Report:
-    """Build the story in `story_dir` into the folder `out`: index.html, and handout.html if asked."""
+    """Build the story in `story_dir` into the folder `out`: index.html, and the handouts if asked."""
     story, warnings = read_story(story_dir)
     story = _one_language(story, lang)
     files = {"index.html": render.render_page(story).encode("utf-8")}
-    if handout:
-        files["handout.html"] = render.render_page(story, handout=True).encode("utf-8")
+    if handout:  # one printable handout per language: handout.en.html, handout.de.html, ...
+        for language in story.languages:
+            page = render.render_page(story.in_language(language), handout=True)
+            files[f"handout.{language}.html"] = page.encode("utf-8")
     written = write.write_site(files, Path(out))
     return Report(Path(story_dir), written, {l.id: len(l.data["features"]) for l in story.layers},
                   len(story.chapters), warnings, len(files["index.html"]))

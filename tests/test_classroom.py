@@ -45,7 +45,7 @@ def open_page(browser, url, **options):
 
 def test_the_single_file_shows_every_chapter_and_layer_with_no_network(built, browser):
     out, story = built
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["handout.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["handout.de.html", "handout.en.html", "index.html"]
     page, traffic = open_page(browser, (out / "index.html").as_uri())
     counts = page.evaluate("() => Object.fromEntries(Object.entries(storymap.layers).map(([id, g]) => [id, g.getLayers().length]))")
     assert counts == {layer.id: len(layer.data["features"]) for layer in story.layers}
@@ -121,19 +121,22 @@ def test_the_print_view_has_a_page_and_a_map_per_chapter(built, browser, tmp_pat
     (tmp_path / "story.pdf").write_bytes(pdf)
 
 
-def test_the_handout_is_static_and_complete(built, browser):
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_handout_is_static_and_complete(built, browser, lang):
     out, story = built
-    html = (out / "handout.html").read_text(encoding="utf-8")
+    html = (out / f"handout.{lang}.html").read_text(encoding="utf-8")
+    assert f'<html lang="{lang}"' in html
     assert "<script" not in html and "script-src 'none'" in html.replace("&#39;", "'")
     assert html.count('class="sm-print-map"') == len(story.chapters)
     page = browser.new_page()
     watch(page)
-    page.goto((out / "handout.html").as_uri())
-    assert page.locator("details.sm-sources[open]").count() == len(story.chapters) * len(story.languages)
+    page.goto((out / f"handout.{lang}.html").as_uri())
+    assert page.locator("details.sm-sources[open]").count() == len(story.chapters)
+    assert page.locator("h2", has_text=story.chapters[0].title[lang]).is_visible()
     assert page.locator(".sm-glossary dt:visible").count() == len(story.glossary)
     pdf = page.pdf(format="A4")
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "handout.pdf").write_bytes(pdf)
+    (ARTIFACTS / f"handout.{lang}.pdf").write_bytes(pdf)
 
 
 def test_switching_language_changes_text_legend_and_popups(built, browser):

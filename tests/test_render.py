@@ -47,3 +47,13 @@ def test_fit_views_become_bounds(story_dir: Path):
     second = story.chapters[1]
     assert second.view.to_json() == {"bounds": [[51.45, 7.1], [51.5, 7.3]]}
     assert story.visible_layers(second) == ["area", "sites", "river"]
+
+
+def test_the_handout_links_to_the_online_story_with_a_qr_code(story_dir: Path):
+    text = (story_dir / "story.yml").read_text() + 'url: "https://example.org/tiny/"\n'
+    (story_dir / "story.yml").write_text(text)
+    story, _ = pipeline.read_story(story_dir)
+    handout = render.render_page(story.in_language("de"), handout=True)
+    assert '<a href="https://example.org/tiny/">https://example.org/tiny/</a>' in handout
+    assert 'class="segno"' in handout and "<script" not in handout
+    assert "Online-Fassung" in handout and "Online version" not in handout
