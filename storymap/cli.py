@@ -79,7 +79,10 @@ def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_fi
     report = _run(debug, pipeline.build, story_dir, out, lang, handout)
     _warn(report.warnings)
     extra = " and the handouts" if handout else ""
-    click.echo(f"Built {report.out / 'index.html'}{extra} ({report.bytes_written / 1024:.0f} KiB): {_summary(report)}.")
+    weight = report.weight
+    click.echo(f"Built {report.out / 'index.html'}{extra}: {_summary(report)}.")
+    click.echo(f"Page: {report.bytes_written / 1024:.0f} KiB, {weight['page_gz'] / 1024:.0f} KiB gzipped "
+               f"(code and styles {weight['shell_gz'] / 1024:.0f} KiB).")
 
 
 @main.command()

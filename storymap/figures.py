@@ -90,7 +90,8 @@ def _path(geometry, minx: float, maxy: float, res: float) -> str:
             coords = shapely.get_coordinates(ring)
             if len(coords) < 2:
                 continue
-            points = " ".join(f"{(x - minx) / res:.1f},{(maxy - y) / res:.1f}" for x, y in coords)
+            # Whole pixels: a 640-pixel figure printed 17 cm wide has pixels of a quarter millimetre.
+            points = " ".join(f"{(x - minx) / res:.0f},{(maxy - y) / res:.0f}" for x, y in coords)
             parts.append("M" + points + ("Z" if part.geom_type == "Polygon" else ""))
     return "".join(parts)
 
@@ -141,7 +142,7 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                     if lit:
                         labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
                 continue
-            clipped = shapely.clip_by_rect(geometry, *frame.bounds).simplify(res / 2)
+            clipped = shapely.clip_by_rect(geometry, *frame.bounds).simplify(res)
             if clipped.is_empty:
                 continue
             line = geometry.geom_type in ("LineString", "MultiLineString")

@@ -118,6 +118,7 @@ class Story:
     glossary: tuple[dict[str, dict[str, str]], ...] = ()  # each {"term": {lang: ...}, "definition": {lang: ...}}
     timeline: tuple[int, int] | None = None  # the year slider's range; None when no layer has years
     url: str | None = None  # where the story is published (for the handout's link and QR code)
+    budget: dict[str, float] = field(default_factory=dict)  # {"page_kb", "shell_kb"}: KiB after gzip
 
     @property
     def language(self) -> str:

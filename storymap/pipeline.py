@@ -31,6 +31,7 @@ class Report:
     chapters: int = 0
     warnings: list[Problem] = field(default_factory=list)
     bytes_written: int = 0
+    weight: dict[str, int] = field(default_factory=dict)  # page_gz, shell_gz: see render.page_weight
 
 
 @dataclass
@@ -168,10 +169,17 @@ def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: lis
         source=model.localise(spec.get("source"), languages),
         attribution=model.localise(spec.get("attribution"), languages),
         licence=spec.get("licence", ""),
-        data=transform.to_feature_collection(data.frame, spec.get("precision", 6), data.metrics, data.path),
+        data=_output_data(spec, data),
         bounds=tuple(map(tuple, transform.bounds_latlon(data.frame))),
         **_layer_time(spec, data.frame, languages),
     )
+
+
+def _output_data(spec: dict[str, Any], data: _LayerInput) -> dict[str, Any]:
+    """The layer's GeoJSON as shipped: simplified and rounded for the deepest zoom it must serve."""
+    zoom = spec.get("max_zoom", transform.DEFAULT_MAX_ZOOM)
+    decimals = spec.get("precision", transform.decimals_for_zoom(zoom))
+    return transform.to_feature_collection(transform.simplify(data.frame, zoom), decimals, data.metrics, data.path)
 
 
 def _layer_time(spec: dict[str, Any], frame: gpd.GeoDataFrame, languages: list[str]) -> dict[str, Any]:
@@ -333,6 +341,7 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
         glossary=glossary,
         timeline=span,
         url=story.data.get("url"),
+        budget=story.data.get("budget", {}),
     )
     _check_counts(built, layers)
     return built, problems
@@ -367,11 +376,26 @@ def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = F
     """Build the story in `story_dir` into the folder `out`: index.html, and the handouts if asked."""
     story, warnings = read_story(story_dir)
     story = _one_language(story, lang)
-    files = {"index.html": render.render_page(story).encode("utf-8")}
+    page = render.render_page(story)
+    weight = render.page_weight(page)
+    _check_budget(weight, story.budget, story_dir)
+    files = {"index.html": page.encode("utf-8")}
     if handout:  # one printable handout per language: handout.en.html, handout.de.html, ...
         for language in story.languages:
             page = render.render_page(story.in_language(language), handout=True)
             files[f"handout.{language}.html"] = page.encode("utf-8")
     written = write.write_site(files, Path(out))
     return Report(Path(story_dir), written, {l.id: len(l.data["features"]) for l in story.layers},
-                  len(story.chapters), warnings, len(files["index.html"]))
+                  len(story.chapters), warnings, len(files["index.html"]), weight)
+
+
+def _check_budget(weight: dict[str, int], budget: dict[str, float], story_dir: Path) -> None:
+    """Fail the build when the page is heavier than the story's budget (KiB after gzip)."""
+    problems = [
+        Problem(f"{label} is {weight[key] / 1024:.1f} KiB gzipped; the budget is {budget[limit]} KiB",
+                Path(story_dir) / load.STORY_FILE, f"key budget.{limit}")
+        for key, limit, label in (("page_gz", "page_kb", "the page"), ("shell_gz", "shell_kb", "the page's code"))
+        if limit in budget and weight[key] > budget[limit] * 1024
+    ]
+    if problems:
+        raise StoryError(problems)

@@ -8,8 +8,10 @@ Nothing here touches the output folder.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -19,6 +21,8 @@ import folium
 import segno
 import jinja2
 import nh3
+import rcssmin
+import rjsmin
 from folium.template import Template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -27,8 +31,17 @@ from . import __version__
 from .figures import Figures
 from .model import Chapter, Layer, Story
 
-__all__ = ["UI_TEXT", "content_security_policy", "markdown_html", "render_page", "script_json", "timeline_chart"]
+__all__ = [
+    "UI_TEXT",
+    "content_security_policy",
+    "markdown_html",
+    "page_weight",
+    "render_page",
+    "script_json",
+    "timeline_chart",
+]
 
+CANVAS_THRESHOLD = 1000  # features; a larger layer is drawn on a canvas instead of as SVG elements
 MAP_NAME = "map_story"  # fixed element name: folium's default is a random id, which breaks byte-identical builds
 
 # Interface text per language; stories in other languages fall back to English.
@@ -228,6 +241,8 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
         "popup": [dict(field) for field in layer.popup],
         "data": layer.data,
         "points": layer.geometry == ("point",),
+        # Thousands of SVG elements make a page sluggish; one canvas per pane stays smooth.
+        "canvas": len(layer.data["features"]) > CANVAS_THRESHOLD,
         "attribution": layer.attribution,
         "licence": layer.licence,
     }
@@ -267,7 +282,14 @@ def _inline(code: str, name: str) -> Markup:
 
 
 def _asset(name: str) -> Markup:
-    return _inline(resources.files("storymap.templates").joinpath(name).read_text("utf-8"), name)
+    """One of the page's own scripts or style sheets, minified (comments and spaces only: the
+    code is not rewritten) to keep the page within its size budget."""
+    code = resources.files("storymap.templates").joinpath(name).read_text("utf-8")
+    if name.endswith(".js"):
+        code = rjsmin.jsmin(code)
+    elif name.endswith(".css"):
+        code = rcssmin.cssmin(code)
+    return _inline(code, name)
 
 
 @cache
@@ -296,23 +318,20 @@ CHART_WIDTH, CHART_HEIGHT = 300, 60
 
 
 def timeline_chart(layer: Layer) -> dict[str, Any]:
-    """Bars for a layer's timeline, laid out at build time (the template draws them as SVG)."""
+    """A layer's timeline laid out at build time: all bars as one SVG path (the template draws it);
+    the page maps a click's position back to a year, so no element is needed per bar."""
     chart = layer.timeline
     counts = chart["counts"]
     top = max(counts) or 1
     width = CHART_WIDTH / len(counts)
-    bars = [
-        {
-            "year": chart["from"] + i * chart["step"],
-            "count": count,
-            "x": round(i * width, 2),
-            "width": round(max(width - (1 if width > 3 else 0), 0.8), 2),
-            "height": round(CHART_HEIGHT * count / top, 2),
-        }
-        for i, count in enumerate(counts)
-    ]
-    return {"bars": bars, "max": top, "kind": chart["kind"], "step": chart["step"],
-            "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    gap = 1 if width > 3 else 0
+    bars = "".join(
+        f"M{i * width:.1f},{CHART_HEIGHT}v{-CHART_HEIGHT * count / top:.1f}h{width - gap:.1f}v{CHART_HEIGHT * count / top:.1f}z"
+        for i, count in enumerate(counts) if count
+    )
+    last = chart["from"] + (len(counts) - 1) * chart["step"]
+    return {"path": bars, "max": top, "kind": chart["kind"], "step": chart["step"], "from": chart["from"],
+            "last": last, "bars": len(counts), "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
 def map_description(story: Story, chapter: Chapter, lang: str) -> str:
@@ -331,6 +350,15 @@ def map_description(story: Story, chapter: Chapter, lang: str) -> str:
     if chapter.year is not None:
         parts.append(text["map_year"].format(year=chapter.year))
     return " ".join(parts)
+
+
+def page_weight(html: str) -> dict[str, int]:
+    """Bytes after gzip of the whole page and of its shell (every inline script and style sheet),
+    the numbers the size budget is about."""
+    code = re.findall(r"<(script|style)(?![^>]*application/json)[^>]*>(.*?)</\1>", html, re.S)
+    shell = "".join(body for _, body in code)
+    return {"page_gz": len(gzip.compress(html.encode("utf-8"), 9, mtime=0)),
+            "shell_gz": len(gzip.compress(shell.encode("utf-8"), 9, mtime=0))}
 
 
 def _csp_hash(code: str) -> str:

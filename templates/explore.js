@@ -137,18 +137,31 @@
     api.setYear(clamped);
   }
 
+  function chartGeometry(svg) {
+    const from = Number(svg.getAttribute("data-sm-from"));
+    const step = Number(svg.getAttribute("data-sm-step"));
+    const bars = Number(svg.getAttribute("data-sm-bars"));
+    return { from: from, step: step, bars: bars, width: svg.viewBox.baseVal.width / bars };
+  }
+
+  function yearAt(svg, event) {
+    // The bars are one path: the click's position along the chart gives the year (or decade).
+    const chart = chartGeometry(svg);
+    const box = svg.getBoundingClientRect();
+    const x = (event.clientX - box.left) / box.width * svg.viewBox.baseVal.width;
+    const bar = Math.min(Math.max(Math.floor(x / chart.width), 0), chart.bars - 1);
+    return chart.from + bar * chart.step;
+  }
+
   function moveChartCursors(year) {
-    // The cursor stands on the last bar that starts at or before the year (bars are in order).
     $all("[data-sm-chart]").forEach(function (svg) {
       const cursor = svg.querySelector(".sm-chart-cursor");
-      let x = null;
-      svg.querySelectorAll("rect.sm-chart-hit").forEach(function (bar) {
-        if (year !== null && Number(bar.getAttribute("data-sm-year")) <= year) {
-          x = Number(bar.getAttribute("x")) + Number(bar.getAttribute("width")) / 2;
-        }
-      });
-      cursor.hidden = x === null;
-      if (x !== null) { cursor.setAttribute("x1", x); cursor.setAttribute("x2", x); }
+      const chart = chartGeometry(svg);
+      const bar = year === null ? -1 : Math.floor((year - chart.from) / chart.step);
+      cursor.hidden = bar < 0 || bar >= chart.bars;
+      const x = (bar + 0.5) * chart.width;
+      cursor.setAttribute("x1", x);
+      cursor.setAttribute("x2", x);
     });
   }
 
@@ -319,7 +332,7 @@
       api.setYear(box.checked ? Number($("#sm-year").value) : null);
     });
     on("#sm-year", "input", function (slider) { api.setYear(Number(slider.value)); });
-    on("rect[data-sm-year]", "click", function (bar) { chooseYear(bar.getAttribute("data-sm-year")); });
+    on("[data-sm-chart]", "click", function (svg, event) { chooseYear(yearAt(svg, event)); });
     on("#sm-search", "input", function (field) { search(field.value); });
     on("#sm-search", "keydown", function (field, e) {
       if (e.key !== "Enter") return;

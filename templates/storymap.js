@@ -131,6 +131,9 @@
     const shapesPane = "sm-pane-" + layerDef.id;
     const pointsPane = shapesPane + "-points";
     const panes = [pane(shapesPane, 410 + index), pane(pointsPane, 500 + index)];
+    const renderers = layerDef.canvas
+      ? [L.canvas({ pane: shapesPane }), L.canvas({ pane: pointsPane })]
+      : [undefined, undefined];
     // Context layers are backdrop: they must not catch clicks meant for the story's features.
     const base = Object.assign(pathStyle(layerDef.style), { interactive: layerDef.kind !== "context" });
     const group = L.geoJSON(layerDef.data, {
@@ -138,10 +141,12 @@
       style: function (feature) {
         // Areas are drawn at most 45% opaque, so that what lies beneath them stays readable.
         const isLine = feature.geometry.type.indexOf("LineString") !== -1;
-        return Object.assign({}, base, { fill: !isLine, fillOpacity: Math.min(base.fillOpacity, 0.45) });
+        return Object.assign({}, base, {
+          fill: !isLine, fillOpacity: Math.min(base.fillOpacity, 0.45), renderer: renderers[0],
+        });
       },
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, Object.assign({}, base, { pane: pointsPane, fill: true }));
+        return L.circleMarker(latlng, Object.assign({}, base, { pane: pointsPane, fill: true, renderer: renderers[1] }));
       },
       onEachFeature: function (feature, leafletLayer) {
         features[feature.id] = leafletLayer;

@@ -121,3 +121,17 @@ def test_build_py_builds_the_bundled_story(tmp_path: Path):
     assert "Built" in done.stdout and (out / "index.html").is_file()
     data = (out / "index.html").read_text()
     assert json.loads(data.split('<script type="application/json" id="sm-data">')[1].split("</script>")[0])
+
+
+def test_a_page_over_its_budget_fails_the_build(story_dir: Path, tmp_path: Path):
+    (story_dir / "story.yml").write_text((story_dir / "story.yml").read_text() + "budget: {page_kb: 10, shell_kb: 100}\n")
+    result = run("build", str(story_dir), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 1
+    assert "story.yml (key budget.page_kb): the page is" in result.output and "the budget is 10 KiB" in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_build_reports_the_page_weight(story_dir: Path, tmp_path: Path):
+    result = run("build", str(story_dir), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 0
+    assert "KiB gzipped (code and styles" in result.output

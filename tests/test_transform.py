@@ -82,3 +82,20 @@ def test_timeline_counts_active_years_or_starts_per_decade():
     assert active == {"kind": "active", "step": 1, "from": 1899, "counts": [0, 1, 2, 2, 1]}
     started = transform.timeline([(1903, None), (1915, None), (1919, None), (None, None)], 1900, 1925)
     assert started == {"kind": "started", "step": 10, "from": 1900, "counts": [1, 2, 0]}
+
+
+@pytest.mark.parametrize("zoom, decimals", [(10, 3), (16, 5), (17, 5), (18, 6), (20, 6)])
+def test_coordinates_keep_what_the_zoom_can_show(zoom, decimals):
+    assert transform.decimals_for_zoom(zoom) == decimals
+    # one step of the last decimal is at most one pixel at that zoom
+    assert 10.0**-decimals <= 360 / (256 * 2**zoom)
+
+
+def test_simplification_drops_invisible_vertices_and_keeps_points():
+    wiggle = [[7.2 + i * 1e-4, 51.48 + (1e-7 if i % 2 else 0)] for i in range(50)]  # 1 cm zig-zag
+    frame = frame_of(feature("w", {"type": "LineString", "coordinates": wiggle}), feature("p", {"type": "Point", "coordinates": [7.2, 51.48]}))
+    out = transform.simplify(frame, 17)
+    assert len(out.geometry[0].coords) == 2
+    assert out.geometry[1].equals(frame.geometry[1])
+    coarse = transform.simplify(frame_of(feature("w", {"type": "LineString", "coordinates": [[7.2, 51.48], [7.2005, 51.4801], [7.201, 51.48]]})), 17)
+    assert len(coarse.geometry[0].coords) == 3  # an 11 m bend is visible at zoom 17: kept
