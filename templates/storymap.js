@@ -44,6 +44,7 @@
   const layerOfFeature = {}; // feature id -> layer definition
   const fading = {}; // layer id -> timer of a pending fade-out
   let highlighted = [];
+  let dimmedLayers = new Set(); // layers whose features step back for a highlight
 
   // ---- text -------------------------------------------------------------------------
 
@@ -217,7 +218,9 @@
   }
 
   function setYear(year) {
-    api.year = year === null || year === undefined ? null : Number(year);
+    const chosen = year === null || year === undefined ? null : Number(year);
+    if (chosen === api.year) return;
+    api.year = chosen;
     data.layers.forEach(function (layerDef) {
       if (!layerDef.years) return;
       const group = api.layers[layerDef.id];
@@ -249,20 +252,28 @@
     }
   }
 
+  function dimStyle(base) {
+    return { opacity: base.opacity * 0.7, fillOpacity: base.fillOpacity * 0.5 };
+  }
+
+  function restyleLayer(layerId, dim) {
+    api.layers[layerId].eachLayer(function (layer) { layer.setStyle(dim ? dimStyle(layer.smBase) : layer.smBase); });
+  }
+
   function setHighlight(ids) {
-    highlighted.forEach(function (id) {
-      if (layerOfFeature[id].kind === "context") features[id].unbindTooltip(); // backdrop: no hover label
-      else bindLabel(features[id], false);
-    });
     // In a layer with highlighted features the others step back, so the highlight reads at a glance.
+    // Only layers whose state changes are restyled: with thousands of features that is the cost.
     const dimmed = new Set(ids.map(function (id) { return layerOfFeature[id].id; }));
-    data.layers.forEach(function (layerDef) {
-      const dim = dimmed.has(layerDef.id);
-      api.layers[layerDef.id].eachLayer(function (layer) {
-        const base = layer.smBase;
-        layer.setStyle(dim ? { opacity: base.opacity * 0.7, fillOpacity: base.fillOpacity * 0.5 } : base);
-      });
+    dimmedLayers.forEach(function (id) { if (!dimmed.has(id)) restyleLayer(id, false); });
+    dimmed.forEach(function (id) { if (!dimmedLayers.has(id)) restyleLayer(id, true); });
+    highlighted.forEach(function (id) {
+      const layer = features[id];
+      const dim = dimmed.has(layerOfFeature[id].id);
+      if (dimmedLayers.has(layerOfFeature[id].id) === dim) layer.setStyle(dim ? dimStyle(layer.smBase) : layer.smBase);
+      if (layerOfFeature[id].kind === "context") layer.unbindTooltip(); // backdrop: no hover label
+      else bindLabel(layer, false);
     });
+    dimmedLayers = dimmed;
     highlighted = ids.slice();
     highlighted.forEach(function (id) {
       const layer = features[id];
@@ -456,6 +467,7 @@
     });
     observeScrolling();
     openSourcesForPrint();
+    performance.mark("storymap:ready"); // for benchmarks: when the map and layers are usable
     document.dispatchEvent(new CustomEvent("storymap:ready"));
   }
 })();

@@ -1,0 +1,124 @@
+"""Benchmark 2: time to ready, chapter switches and long tasks, in headless Chromium
+(file:// pages, every network request blocked)."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+LONG_TASKS = """
+window.__longTasks = [];
+new PerformanceObserver(list => list.getEntries().forEach(e => window.__longTasks.push([e.startTime, e.duration])))
+  .observe({type: 'longtask', buffered: true});
+"""
+
+
+def _page(browser, url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(LONG_TASKS)
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto(url, wait_until="load")
+    return context, page
+
+
+def _ready_ms(page, ours: bool) -> float:
+    if ours:
+        page.wait_for_timeout(50)
+        return page.evaluate("() => performance.getEntriesByName('storymap:ready')[0].startTime")
+    return page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+
+
+def time_to_ready(browser, url: str, ours: bool, runs: int) -> float:
+    """Median milliseconds from navigation to a usable map."""
+    samples = []
+    for _ in range(runs):
+        context, page = _page(browser, url)
+        samples.append(_ready_ms(page, ours))
+        context.close()
+    return statistics.median(samples)
+
+
+OUR_SWITCH = """async (ids) => {
+  const times = [];
+  for (const id of ids) {
+    const t0 = performance.now();
+    storymap.goTo(id, {instant: true});
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+# folium's page has no chapters; the same work by hand: change the view, swap the layers shown.
+FOLIUM_SWITCH = """async (chapters) => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  const layers = {};
+  for (const [name, value] of Object.entries(window)) if (name.startsWith('geo_json_')) layers[name.slice(9)] = value;
+  const times = [];
+  for (const chapter of chapters) {
+    const t0 = performance.now();
+    for (const [id, layer] of Object.entries(layers)) {
+      const want = chapter.layers.includes(id);
+      if (want && !map.hasLayer(layer)) layer.addTo(map);
+      if (!want && map.hasLayer(layer)) map.removeLayer(layer);
+    }
+    map.setView(chapter.center, chapter.zoom, {animate: false});
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+
+def chapter_switch_ms(browser, url: str, chapters: list[dict], ours: bool) -> float:
+    """Mean milliseconds per chapter change (two passes over all chapters)."""
+    context, page = _page(browser, url)
+    if ours:
+        ids = [c["id"] for c in chapters] * 2
+        times = page.evaluate(OUR_SWITCH, ids)
+    else:
+        times = page.evaluate(FOLIUM_SWITCH, chapters * 2)
+    context.close()
+    return statistics.mean(times)
+
+
+def long_tasks_while_scrolling(browser, url: str) -> dict:
+    """Wheel-scroll through every chapter; count main-thread tasks over 50 ms during the scroll."""
+    context, page = _page(browser, url)
+    page.wait_for_timeout(300)
+    start = page.evaluate("() => performance.now()")
+    page.mouse.move(250, 500)
+    last = page.evaluate("() => storymap.chapters[storymap.chapters.length - 1].id")
+    for _ in range(400):
+        if page.evaluate("() => storymap.active") == last:
+            break
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(1500)  # let the last flight and fade finish
+    tasks = [d for t, d in page.evaluate("() => window.__longTasks") if t >= start]
+    context.close()
+    return {"count": len(tasks), "longest_ms": round(max(tasks), 1) if tasks else 0.0}
+
+
+def run(our_url: str, folium_url: str, chapters: list[dict], stress_url: str, runs: int = 5) -> dict:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        ours_ready = time_to_ready(browser, our_url, True, runs)
+        folium_ready = time_to_ready(browser, folium_url, False, runs)
+        ours_switch = chapter_switch_ms(browser, our_url, chapters, True)
+        folium_switch = chapter_switch_ms(browser, folium_url, chapters, False)
+        scroll = long_tasks_while_scrolling(browser, our_url)
+        stress_ready = time_to_ready(browser, stress_url, True, max(2, runs // 2))
+        stress_scroll = long_tasks_while_scrolling(browser, stress_url)
+        browser.close()
+    return {
+        "ready_ms": {"storymap": ours_ready, "folium": folium_ready},
+        "switch_ms": {"storymap": ours_switch, "folium": folium_switch},
+        "long_tasks": {"Bochum story": scroll, "10,000-feature stress story": stress_scroll},
+        "stress_ready_ms": stress_ready,
+    }
