@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from . import __version__, pipeline
+from .new import new_story
 from .errors import Problem, StoryError
 
 __all__ = ["main"]
@@ -18,16 +20,22 @@ story_dir_argument = click.argument(
 debug_option = click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 
 
-def _warn(problems: list[Problem]) -> None:
+def _count(problems: list[Problem], level: str) -> str:
+    count = sum(1 for p in problems if p.level == level)
+    return f"{count} {level}{'s' if count != 1 else ''}"
+
+
+def _report(problems: list[Problem]) -> None:
     for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
+        click.echo(f"{problem.level}: {problem}", err=True)
 
 
 def _fail(error: StoryError) -> None:
-    for problem in error.problems:
-        click.echo(f"error: {problem}", err=True)
-    count = len(error.problems)
-    click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was written.", err=True)
+    _report(error.problems)
+    summary = _count(error.problems, "error")
+    if error.warnings:
+        summary += ", " + _count(error.problems, "warning")
+    click.echo(f"{summary}; nothing was written.", err=True)
     sys.exit(1)
 
 
@@ -46,9 +54,13 @@ def _run(debug: bool, action, *args):
         sys.exit(1)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _summary(report: pipeline.Report) -> str:
-    features = sum(report.features.values())
-    return f"{len(report.features)} layers, {features} features, {report.chapters} chapters"
+    return ", ".join([_plural(len(report.features), "layer"), _plural(sum(report.features.values()), "feature"),
+                      _plural(report.chapters, "chapter")])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,7 +89,7 @@ def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_fi
     """
     del single_file  # the only kind of build there is
     report = _run(debug, pipeline.build, story_dir, out, lang, handout)
-    _warn(report.warnings)
+    _report(report.warnings)
     extra = " and the handouts" if handout else ""
     weight = report.weight
     click.echo(f"Built {report.out / 'index.html'}{extra}: {_summary(report)}.")
@@ -91,5 +103,37 @@ def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_fi
 def check(story_dir: Path, debug: bool) -> None:
     """Validate STORY_DIR without writing anything."""
     report = _run(debug, pipeline.check, story_dir)
-    _warn(report.warnings)
-    click.echo(f"OK: {_summary(report)}.")
+    _report(report.warnings)
+    warnings = f" ({_count(report.warnings, 'warning')})" if report.warnings else ""
+    click.echo(f"OK: {_summary(report)}{warnings}.")
+
+
+@main.command()
+@click.argument("story_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The story's title (default: from the folder's name).")
+@debug_option
+def new(story_dir: Path, title: str | None, debug: bool) -> None:
+    """Create a small working story in STORY_DIR to start from."""
+    written = _run(debug, new_story, story_dir, title)
+    click.echo(f"Created {len(written)} files in {story_dir}. Next:")
+    click.echo(f"  storymap serve {story_dir}     # build, open in a browser, rebuild while you edit")
+    click.echo(f"  storymap build {story_dir} -o {story_dir}/site")
+
+
+@main.command()
+@story_dir_argument
+@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+def serve(story_dir: Path, port: int, open_browser: bool) -> None:
+    """Serve STORY_DIR on 127.0.0.1; rebuild and reload the browser when a file changes."""
+    from .serve import Server  # imported here: only this command needs the watcher
+
+    server = Server(story_dir, port=port, say=click.echo)
+    if open_browser:
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, [server.url]).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)

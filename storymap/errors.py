@@ -34,11 +34,20 @@ class Problem:
 
 
 class StoryError(Exception):
-    """A story cannot be built; carries one or more problems."""
+    """A story cannot be built; carries its problems: at least one error, and any warnings found
+    on the way (so that one run reports everything)."""
 
     def __init__(self, problems: Problem | list[Problem]):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level != "error"]
 
     @classmethod
     def at(cls, message: str, file: Path | None = None, place: str | None = None) -> "StoryError":

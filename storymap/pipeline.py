@@ -277,6 +277,15 @@ def _chapter_problems(story: Document, chapter_docs: dict, layers: dict[str, _La
     return problems
 
 
+def _authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter_docs: dict,
+                        layers: dict[str, _LayerInput]) -> list[Problem]:
+    """What is not wrong but probably not meant: see validate.authoring_warnings."""
+    masters = [chapter_docs[(story.data["languages"][0], cid)] for cid in story.data["chapters"]
+               if (story.data["languages"][0], cid) in chapter_docs]
+    properties = {layer_id: (data.path, list(data.frame["properties"])) for layer_id, data in layers.items()}
+    return validate.authoring_warnings(story, layer_docs, masters, properties)
+
+
 def _duplicate_feature_ids(layers: dict[str, _LayerInput]) -> list[Problem]:
     first_seen: dict[str, str] = {}
     problems = []
@@ -317,9 +326,9 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
             problems += exc.problems
     problems += _duplicate_feature_ids(layers)
     problems += _chapter_problems(story, chapter_docs, layers)
-    errors = [p for p in problems if p.level == "error"]
-    if errors:
-        raise StoryError(errors)
+    problems += _authoring_warnings(story, layer_docs, chapter_docs, layers)
+    if any(p.level == "error" for p in problems):
+        raise StoryError(problems)
 
     languages = story.data["languages"]
     boxes = _feature_bounds(layers)
@@ -372,11 +381,11 @@ def _one_language(story: model.Story, lang: str | None) -> model.Story:
     return story.in_language(lang)
 
 
-def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = False) -> Report:
+def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = False, dev: bool = False) -> Report:
     """Build the story in `story_dir` into the folder `out`: index.html, and the handouts if asked."""
     story, warnings = read_story(story_dir)
     story = _one_language(story, lang)
-    page = render.render_page(story)
+    page = render.render_page(story, dev=dev)
     weight = render.page_weight(page)
     _check_budget(weight, story.budget, story_dir)
     files = {"index.html": page.encode("utf-8")}

@@ -36,6 +36,7 @@ __all__ = [
     "content_security_policy",
     "markdown_html",
     "page_weight",
+    "render_error",
     "render_page",
     "script_json",
     "timeline_chart",
@@ -373,8 +374,9 @@ def _tile_origin(url: str) -> str:
     return f"https://{host}"
 
 
-def content_security_policy(scripts: list[str], styles: list[str], basemap_url: str) -> str:
-    """Only the page's own inline code (by hash), its embedded data and the tile server."""
+def content_security_policy(scripts: list[str], styles: list[str], basemap_url: str, dev: bool = False) -> str:
+    """Only the page's own inline code (by hash), its embedded data and the tile server; while
+    `storymap serve` runs, also the connection that tells the page to reload."""
     return "; ".join([
         "default-src 'none'",
         "script-src " + (" ".join(_csp_hash(code) for code in scripts) or "'none'"),
@@ -382,6 +384,7 @@ def content_security_policy(scripts: list[str], styles: list[str], basemap_url: 
         f"img-src {_tile_origin(basemap_url)} data:",
         "base-uri 'none'",
         "form-action 'none'",
+        *(["connect-src 'self'"] if dev else []),
     ])
 
 
@@ -392,8 +395,24 @@ def _qr_svg(url: str | None) -> Markup | None:
     return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#1d1d1b"))
 
 
-def render_page(story: Story, handout: bool = False) -> str:
-    """The whole page as one HTML string; `handout=True` gives the static, printable handout instead."""
+ERROR_STYLE = (
+    "body{font:1rem/1.5 system-ui,sans-serif;margin:2rem;color:#1d1d1b;background:#f6f4ef}"
+    "main{max-width:60rem}li{margin:.5rem 0;padding:.5rem .75rem;background:#fff;border-left:4px solid #a63d14}"
+    "li.warning{border-color:#c9a227}"
+)
+
+
+def render_error(problems: list, basemap_url: str = "https://tile.openstreetmap.org/") -> str:
+    """The page `storymap serve` shows while the story does not build; it reloads when it does."""
+    scripts = [_asset("reload.js")]
+    csp = content_security_policy(scripts, [ERROR_STYLE], basemap_url, dev=True)
+    return _environment().get_template("error.html.j2").render(
+        problems=problems, scripts=scripts, style=Markup(ERROR_STYLE), csp=csp)
+
+
+def render_page(story: Story, handout: bool = False, dev: bool = False) -> str:
+    """The whole page as one HTML string; `handout=True` gives the static, printable handout instead,
+    `dev=True` the page `storymap serve` shows (it reloads itself after each rebuild)."""
     leaflet_js, leaflet_css = _leaflet()
     print_css = _asset("print.css")
     if handout:
@@ -409,6 +428,8 @@ def render_page(story: Story, handout: bool = False) -> str:
             _asset("present.js"),
             Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
         ]
+        if dev:
+            scripts.append(_asset("reload.js"))
         styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
     template = _environment().get_template("page.html.j2")
     return template.render(
@@ -424,5 +445,5 @@ def render_page(story: Story, handout: bool = False) -> str:
         scripts=scripts,
         styles=styles,
         print_css=None if handout else print_css,
-        csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"]),
+        csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"], dev),
     )

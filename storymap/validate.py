@@ -244,3 +244,40 @@ def far_feature_problems(ids, lons, lats, centre: tuple[float, float], path: Pat
         problems.append(Problem(f"is more than {FAR_KM} km from the story's area{hint}", path,
                                 f"feature {index + 1} (id {ids[index]})", "warning"))
     return problems
+
+
+def _chapter_map(doc: Document) -> tuple:
+    data = doc.data
+    return (data.get("view"), data.get("layers", []), data.get("highlight", []), data.get("year"))
+
+
+def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapters: list[Document],
+                       properties: dict[str, tuple[Path, list[dict]]]) -> list[Problem]:
+    """Things that build but are probably mistakes: a story layer no chapter shows, a chapter that
+    leaves the map as the one before it, features without `source` or `accuracy`, a data file
+    over the story's `budget.layer_kb`."""
+    problems = []
+    used = {layer for doc in chapters for layer in doc.data.get("layers", [])}
+    for index, layer_id in enumerate(story.data["layers"]):
+        doc = layer_docs.get(layer_id)
+        if doc is not None and doc.data.get("kind", "story") == "story" and layer_id not in used:
+            problems.append(Problem(f"layer {layer_id!r} is shown by no chapter", story.path,
+                                    story.place(("layers", index)), "warning"))
+    for previous, doc in zip(chapters, chapters[1:]):
+        if _chapter_map(doc) == _chapter_map(previous):
+            problems.append(Problem(f"this chapter changes nothing on the map (same view, layers, highlight and "
+                                    f"year as {previous.path.name})", doc.path, "line 1", "warning"))
+    for layer_id, (path, rows) in properties.items():
+        for key in ("source", "accuracy"):
+            missing = [n for n, props in enumerate(rows, start=1) if not props.get(key)]
+            if missing:
+                problems.append(Problem(f"{len(missing)} of {len(rows)} features have no {key!r} "
+                                        f"(first: feature {missing[0]})", path, None, "warning"))
+    limit = (story.data.get("budget") or {}).get("layer_kb")
+    if limit:
+        for layer_id, (path, _) in properties.items():
+            size = path.stat().st_size
+            if size > limit * 1024:
+                problems.append(Problem(f"data file is {size / 1024:.0f} KiB, over the budget of {limit} KiB per layer",
+                                        path, None, "warning"))
+    return problems

@@ -18,7 +18,8 @@ SQUARE = {"type": "Polygon", "coordinates": [[[7.1, 51.4], [7.35, 51.4], [7.35, 
 
 
 def feature(fid: str, geometry: dict, **properties) -> dict:
-    return {"type": "Feature", "id": fid, "properties": {"name": fid.title(), **properties}, "geometry": geometry}
+    props = {"name": fid.title(), "source": "test data", "accuracy": "schematic", **properties}
+    return {"type": "Feature", "id": fid, "properties": props, "geometry": geometry}
 
 
 def collection(*features: dict) -> dict:

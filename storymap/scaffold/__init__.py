@@ -1,0 +1,1 @@
+# Package data: the files `storymap new` copies into a new story folder.
