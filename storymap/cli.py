@@ -80,15 +80,19 @@ def main() -> None:
 @click.option("--lang", metavar="CODE", help="Build one of the story's languages only (default: all, with a switch).")
 @click.option("--handout", is_flag=True, help="Also write handout.<lang>.html: the printable handout per language (static, no script).")
 @click.option("--single-file", is_flag=True, hidden=True, help="Accepted for clarity: index.html is always one self-contained file.")
+@click.option("--progress/--no-progress", default=None, help="Say each step as it happens (default: on a terminal).")
 @debug_option
-def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_file: bool, debug: bool) -> None:
+def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_file: bool, progress: bool | None,
+          debug: bool) -> None:
     """Build STORY_DIR (default: the current folder) into a static site.
 
     index.html is one self-contained file: Leaflet, styles, data and chapter maps are inside, so it
     works from a USB stick with no network (only the basemap tiles need one).
     """
     del single_file  # the only kind of build there is
-    report = _run(debug, pipeline.build, story_dir, out, lang, handout)
+    show = sys.stderr.isatty() if progress is None else progress
+    say = (lambda message: click.echo(f"… {message}", err=True)) if show else (lambda _message: None)
+    report = _run(debug, pipeline.build, story_dir, out, lang, handout, False, say)
     _report(report.warnings)
     extra = " and the handouts" if handout else ""
     weight = report.weight

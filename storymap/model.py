@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "Story", "View", "default_style", "localise"]
@@ -119,6 +120,8 @@ class Story:
     timeline: tuple[int, int] | None = None  # the year slider's range; None when no layer has years
     url: str | None = None  # where the story is published (for the handout's link and QR code)
     budget: dict[str, float] = field(default_factory=dict)  # {"page_kb", "shell_kb"}: KiB after gzip
+    theme: dict[str, str] = field(default_factory=dict)  # colours and font; "logo" is a data: URI
+    source_dir: Path | None = None  # the story folder: template overrides and chapter images come from it
 
     @property
     def language(self) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import geopandas as gpd
 import pandas as pd
 
-from . import load, model, render, transform, validate, write
+from . import images, load, model, render, transform, validate, write
 from .errors import Problem, StoryError
 from .load import Document
 
@@ -88,6 +88,7 @@ def _chapter_docs(story_dir: Path, story: Document, problems: list[Problem]) -> 
                 continue
             found = validate.schema_problems(doc, "chapter")
             problems.extend(found)
+            problems.extend(images.image_problems(doc, story_dir))
             if not found:
                 docs[(lang, chapter_id)] = doc
     return docs
@@ -111,6 +112,23 @@ def _glossary(story_dir: Path, story: Document) -> tuple[dict[str, dict[str, str
         for entry in doc.data["terms"]
     ]
     return tuple(sorted(entries, key=lambda entry: entry["term"][languages[0]].casefold()))
+
+
+def _theme(story_dir: Path, story: Document, problems: list[Problem]) -> dict[str, str]:
+    """The story's theme, with the logo file turned into a data: URI (the page stays one file)."""
+    theme = dict(story.data.get("theme", {}))
+    if "logo" in theme:
+        try:
+            path = load.inside(story_dir, theme["logo"])
+        except ValueError as exc:
+            problems.append(Problem(str(exc), story.path, story.place(("theme", "logo"))))
+            return {k: v for k, v in theme.items() if k != "logo"}
+        if path.suffix.lower() not in images.TYPES or not path.is_file():
+            problems.append(Problem(f"logo {theme['logo']!r} is not an image file in the story folder",
+                                    story.path, story.place(("theme", "logo"))))
+            return {k: v for k, v in theme.items() if k != "logo"}
+        theme["logo"] = images.data_uri(path)
+    return theme
 
 
 def _unlisted_chapters(story_dir: Path, story: Document) -> list[Problem]:
@@ -300,10 +318,17 @@ def _duplicate_feature_ids(layers: dict[str, _LayerInput]) -> list[Problem]:
     return problems
 
 
-def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def read_story(story_dir: Path, progress: Progress = _quiet) -> tuple[model.Story, list[Problem]]:
     """Load, validate and transform a story folder into a Story; returns it with its warnings.
 
-    Raises StoryError listing every error found (not just the first).
+    Raises StoryError listing every error found (not just the first). `progress` hears each step.
     """
     story_dir = Path(story_dir)
     story = _story_doc(story_dir)
@@ -316,9 +341,11 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
         glossary = _glossary(story_dir, story)
     except StoryError as exc:
         problems += exc.problems
+    theme = _theme(story_dir, story, problems)
     layers: dict[str, _LayerInput] = {}
     centre = _area_centre(story.data["view"])
-    for layer_id, doc in layer_docs.items():
+    for number, (layer_id, doc) in enumerate(layer_docs.items(), start=1):
+        progress(f"Reading layer {number}/{len(layer_docs)}: {layer_id}")
         try:
             layers[layer_id], warnings = _read_layer_data(story_dir, layer_id, doc, centre)
             problems += warnings
@@ -331,6 +358,7 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
         raise StoryError(problems)
 
     languages = story.data["languages"]
+    progress("Simplifying, measuring and rounding the layers")
     boxes = _feature_bounds(layers)
     timed_layers, span = _with_timelines(
         [_model_layer(lid, layers[lid], i, languages) for i, lid in enumerate(story.data["layers"])],
@@ -351,6 +379,8 @@ def read_story(story_dir: Path) -> tuple[model.Story, list[Problem]]:
         timeline=span,
         url=story.data.get("url"),
         budget=story.data.get("budget", {}),
+        theme=theme,
+        source_dir=story_dir.resolve(),
     )
     _check_counts(built, layers)
     return built, problems
@@ -381,10 +411,12 @@ def _one_language(story: model.Story, lang: str | None) -> model.Story:
     return story.in_language(lang)
 
 
-def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = False, dev: bool = False) -> Report:
+def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = False, dev: bool = False,
+          progress: Progress = _quiet) -> Report:
     """Build the story in `story_dir` into the folder `out`: index.html, and the handouts if asked."""
-    story, warnings = read_story(story_dir)
+    story, warnings = read_story(story_dir, progress)
     story = _one_language(story, lang)
+    progress("Rendering the page and its chapter maps")
     page = render.render_page(story, dev=dev)
     weight = render.page_weight(page)
     _check_budget(weight, story.budget, story_dir)
@@ -393,6 +425,7 @@ def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = F
         for language in story.languages:
             page = render.render_page(story.in_language(language), handout=True)
             files[f"handout.{language}.html"] = page.encode("utf-8")
+    progress(f"Writing {', '.join(sorted(files))}")
     written = write.write_site(files, Path(out))
     return Report(Path(story_dir), written, {l.id: len(l.data["features"]) for l in story.layers},
                   len(story.chapters), warnings, len(files["index.html"]), weight)

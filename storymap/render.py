@@ -14,6 +14,7 @@ import json
 import re
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ from folium.template import Template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, images
 from .figures import Figures
 from .model import Chapter, Layer, Story
 
@@ -50,7 +51,7 @@ UI_TEXT = {
     "en": {
         "skip": "Skip to the story",
         "map_label": "Map",
-        "offline": "Basemap offline — the story's layers are still shown over the city outline.",
+        "offline": "Basemap offline — the story's layers are still shown.",
         "progress": "Chapter {n} of {total}",
         "sources": "Sources",
         "questions": "For discussion",
@@ -97,7 +98,7 @@ UI_TEXT = {
     "de": {
         "skip": "Zur Geschichte springen",
         "map_label": "Karte",
-        "offline": "Grundkarte offline — die Ebenen der Geschichte werden weiter über dem Stadtumriss gezeigt.",
+        "offline": "Grundkarte offline — die Ebenen der Geschichte werden weiter gezeigt.",
         "progress": "Kapitel {n} von {total}",
         "sources": "Quellen",
         "questions": "Zum Gespräch",
@@ -144,7 +145,7 @@ UI_TEXT = {
 }
 
 _ALLOWED_TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "em", "h3", "h4", "hr", "li", "ol", "p", "pre",
+    "a", "abbr", "img", "blockquote", "br", "code", "em", "h3", "h4", "hr", "li", "ol", "p", "pre",
     "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }
 
@@ -155,17 +156,20 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def markdown_html(text: str) -> Markup:
-    """Chapter Markdown to sanitised HTML (nh3 is the second fence after markdown-it's escaping)."""
+def markdown_html(text: str, story_dir: Path | None = None) -> Markup:
+    """Chapter Markdown to sanitised HTML (nh3 is the second fence after markdown-it's escaping);
+    images from the story folder are then embedded (validated at load by images.image_problems)."""
     html = _markdown().render(text)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
+        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"},
+                    "img": {"src", "alt", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return Markup(clean)
+    clean = clean.replace("<img ", '<img loading="lazy" ')
+    return Markup(images.embed(clean, story_dir))
 
 
 def script_json(value: Any) -> Markup:
@@ -302,14 +306,19 @@ def _leaflet() -> tuple[str, str]:
     return js, root.joinpath("leaflet.css").read_text("utf-8")
 
 
-def _environment() -> jinja2.Environment:
+def _environment(story_dir: Path | None = None) -> jinja2.Environment:
+    """Templates: the story's own `templates/` folder first (to override any template by name),
+    then storymap's."""
+    loaders = [jinja2.FileSystemLoader(str(resources.files("storymap.templates")))]
+    if story_dir is not None and (story_dir / "templates").is_dir():
+        loaders.insert(0, jinja2.FileSystemLoader(str(story_dir / "templates")))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.files("storymap.templates"))),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["markdown"] = markdown_html
+    env.filters["markdown"] = lambda text: markdown_html(text, story_dir)
     env.globals["chart"] = timeline_chart
     env.globals["map_description"] = map_description
     return env
@@ -410,6 +419,16 @@ def render_error(problems: list, basemap_url: str = "https://tile.openstreetmap.
         problems=problems, scripts=scripts, style=Markup(ERROR_STYLE), csp=csp)
 
 
+THEME_VARIABLES = {"accent": "--sm-accent", "ink": "--sm-ink", "paper": "--sm-paper", "card": "--sm-card",
+                   "bar": "--sm-bar-bg", "font": "--sm-font"}
+
+
+def theme_css(theme: dict[str, str]) -> str | None:
+    """The story's colours and font as CSS custom properties (values are schema-checked)."""
+    pairs = [f"{THEME_VARIABLES[key]}:{value}" for key, value in sorted(theme.items()) if key in THEME_VARIABLES]
+    return ":root{" + ";".join(pairs) + "}" if pairs else None
+
+
 def render_page(story: Story, handout: bool = False, dev: bool = False) -> str:
     """The whole page as one HTML string; `handout=True` gives the static, printable handout instead,
     `dev=True` the page `storymap serve` shows (it reloads itself after each rebuild)."""
@@ -431,7 +450,10 @@ def render_page(story: Story, handout: bool = False, dev: bool = False) -> str:
         if dev:
             scripts.append(_asset("reload.js"))
         styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
-    template = _environment().get_template("page.html.j2")
+    theme = theme_css(story.theme)
+    if theme:
+        styles.append(_inline(theme, "theme"))
+    template = _environment(story.source_dir).get_template("page.html.j2")
     return template.render(
         story=story,
         version=__version__,

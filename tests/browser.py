@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,7 +69,11 @@ def wait_until(page, predicate: str, timeout_ms: int = 10_000, step_ms: int = 50
     """
     expression = predicate if predicate.lstrip().startswith(("(", "function")) else f"() => ({predicate})"
     for _ in range(max(timeout_ms // step_ms, 1)):
-        if page.evaluate(expression):
-            return
+        try:
+            if page.evaluate(expression):
+                return
+        except PlaywrightError as error:  # the page is reloading: look again in a moment
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
         page.wait_for_timeout(step_ms)
     raise AssertionError(f"timed out waiting for: {predicate}")

@@ -1,0 +1,217 @@
+"""The authoring workflow: new → build → look, serve with live reload, check that finds everything,
+the shipped JSON Schema, themes, template overrides, images and progress."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+from playwright.sync_api import sync_playwright
+from referencing import Registry, Resource
+
+from browser import launch, wait_until, watch
+from conftest import write
+from storymap import pipeline
+from storymap.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMAS = REPO / "storymap" / "schemas"
+PNG = bytes.fromhex(  # a 1×1 PNG
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def scaffold(tmp_path: Path) -> Path:
+    result = run("new", str(tmp_path / "my-town"))
+    assert result.exit_code == 0 and "Created" in result.output
+    return tmp_path / "my-town"
+
+
+def test_new_scaffolds_a_story_that_builds_and_scrolls(scaffold: Path, tmp_path: Path):
+    assert (scaffold / "README.md").is_file() and (scaffold / "schemas" / "story.schema.json").is_file()
+    assert (scaffold / "story.yml").read_text().startswith("# yaml-language-server: $schema=schemas/story.schema.json")
+    assert 'title: "My Town"' in (scaffold / "story.yml").read_text()
+    result = run("build", str(scaffold), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        traffic = watch(page)
+        page.goto((tmp_path / "site" / "index.html").as_uri())
+        wait_until(page, "window.storymap && storymap.map")
+        page.mouse.move(250, 500)
+        seen = []
+        for _ in range(80):
+            active = page.evaluate("() => storymap.active")
+            if active and active not in seen:
+                seen.append(active)
+            if seen == ["welcome", "places"]:
+                break
+            page.mouse.wheel(0, 250)
+            page.wait_for_timeout(60)
+        assert seen == ["welcome", "places"]
+        assert page.evaluate("() => storymap.visibleLayers()") == ["places"]
+        assert traffic.other == [] and traffic.errors == []
+        browser.close()
+
+
+def test_new_refuses_a_folder_with_files(tmp_path: Path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "notes.txt").write_text("mine")
+    result = run("new", str(tmp_path / "x"))
+    assert result.exit_code == 1 and "not empty" in result.output
+
+
+def _serve(story: Path):
+    process = subprocess.Popen([sys.executable, "-m", "storymap", "serve", str(story), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for _ in range(200):
+        line = process.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        if match:
+            return process, match.group(1)
+    process.kill()
+    raise AssertionError("storymap serve did not start")
+
+
+def test_serve_rebuilds_and_reloads_and_shows_errors(scaffold: Path):
+    process, url = _serve(scaffold)
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            page = browser.new_page()
+            outside = []
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url)
+                       else (outside.append(route.request.url), route.abort()))
+            page.goto(url)
+            wait_until(page, "window.storymap && storymap.map")
+            chapter = scaffold / "chapters" / "en" / "welcome.md"
+            chapter.write_text(chapter.read_text().replace("title: Welcome", "title: Glück auf"))
+            wait_until(page, "document.querySelector('#welcome h2') && "
+                             "document.querySelector('#welcome h2').textContent === 'Glück auf'", timeout_ms=15000)
+            (scaffold / "story.yml").write_text((scaffold / "story.yml").read_text() + "layers: [oops\n")
+            wait_until(page, "document.title.startsWith('Build failed')", timeout_ms=15000)
+            assert "invalid YAML" in page.locator("main").inner_text()
+            story = (scaffold / "story.yml").read_text()
+            (scaffold / "story.yml").write_text(story.replace("layers: [oops\n", ""))
+            wait_until(page, "window.storymap !== undefined && !!document.querySelector('#welcome')", timeout_ms=15000)
+            assert not [u for u in outside if not u.startswith("https://tile.openstreetmap.org/")]
+            browser.close()
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "Build failed (1 error)" in output and "invalid YAML" in output
+
+
+def test_check_reports_five_planted_mistakes_at_once(scaffold: Path):
+    story = (scaffold / "story.yml").read_text()
+    story = story.replace("languages: [en]", "languages: [en, de]").replace("layers: [places]", "layers: [places, extra]")
+    (scaffold / "story.yml").write_text(story)
+    write(scaffold / "layers/extra.yml", "title: Extra\ndata: data/extra.geojson\n")
+    (scaffold / "data/extra.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "x", "properties": {"name": "X", "accuracy": "approximate"},
+         "geometry": {"type": "Point", "coordinates": [7.2, 51.48]}}]}))
+    chapter = (scaffold / "chapters/en/places.md").read_text()
+    # the second chapter repeats the first one's map, and names a layer that does not exist
+    chapter = chapter.replace("view: {fit: [places]}", "view: {center: [51.4818, 7.2162], zoom: 13}")
+    chapter = chapter.replace("highlight: [town-hall]\n", "")
+    (scaffold / "chapters/en/places.md").write_text(chapter)
+    write(scaffold / "chapters/de/welcome.md", "---\ntitle: Willkommen\nlayers: [places, ghost]\n---\n")
+    result = run("check", str(scaffold))
+    assert result.exit_code == 1
+    out = result.output
+    assert "chapter 'places' has no de file chapters/de/places.md" in out and "story.yml (line 11, key chapters.1)" in out
+    assert re.search(r"de/welcome.md \(line 3, key layers\): 'layers' differs", out)
+    assert "warning: " in out and "story.yml (line 9, key layers.1): layer 'extra' is shown by no chapter" in out
+    assert "en/places.md (line 1): this chapter changes nothing on the map" in out
+    assert "extra.geojson: 1 of 1 features have no 'source' (first: feature 1)" in out
+    assert "2 errors, 3 warnings; nothing was written." in out
+
+
+def _registry() -> Registry:
+    resources = [(p.name, Resource.from_contents(json.loads(p.read_text()))) for p in SCHEMAS.glob("*.json")]
+    return Registry().with_resources(resources)
+
+
+def _validate(kind: str, data) -> list[str]:
+    schema = json.loads((SCHEMAS / f"{kind}.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema, registry=_registry())
+    return [e.message for e in validator.iter_errors(data)]
+
+
+def test_the_shipped_schema_accepts_the_bundled_story_and_rejects_a_broken_one():
+    assert _validate("story", yaml.safe_load((REPO / "story.yml").read_text())) == []
+    for path in (REPO / "layers").glob("*.yml"):
+        assert _validate("layer", yaml.safe_load(path.read_text())) == [], path.name
+    for path in (REPO / "chapters").glob("*/*.md"):
+        front = path.read_text(encoding="utf-8").split("---")[1]
+        assert _validate("chapter", yaml.safe_load(front)) == [], path.name
+    assert _validate("glossary", yaml.safe_load((REPO / "glossary.yml").read_text())) == []
+    assert _validate("story", {"title": "T", "languages": ["en"], "view": {"center": [51, 7]}, "layers": [],
+                               "chapters": ["explore"]})
+    assert _validate("layer", {"title": "L", "data": "x.geojson", "style": {"color": "red"}})
+
+
+def test_theme_template_override_and_images(scaffold: Path, tmp_path: Path):
+    (scaffold / "logo.png").write_bytes(PNG)
+    (scaffold / "images").mkdir()
+    (scaffold / "images" / "pit.png").write_bytes(PNG)
+    story = (scaffold / "story.yml").read_text()
+    (scaffold / "story.yml").write_text(story + 'theme: {accent: "#005a9c", font: "Georgia, serif", logo: logo.png}\n')
+    write(scaffold / "templates/footer_extra.html.j2", '<p class="imprint">Imprint: {{ story.title[lang] }}</p>\n')
+    chapter = scaffold / "chapters/en/welcome.md"
+    chapter.write_text(chapter.read_text() + "\n![The pit head in 1960](images/pit.png)\n")
+    result = run("build", str(scaffold), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "site/index.html").read_text()
+    assert ":root{--sm-accent:#005a9c;--sm-font:Georgia, serif}" in html
+    assert '<img class="sm-logo" src="data:image/png;base64,' in html
+    assert '<p class="imprint">Imprint: My Town</p>' in html
+    assert '<img loading="lazy" src="data:image/png;base64,' in html and 'alt="The pit head in 1960"' in html
+
+
+@pytest.mark.parametrize(
+    "markdown, words",
+    [
+        ("![](images/pit.png)", ["line 9", "has no alt text"]),
+        ("![a pit](https://example.org/pit.png)", ["must be a file in the story folder"]),
+        ("![a pit](../../secret.png)", ["outside the story folder"]),
+        ("![a pit](images/none.png)", ["not found"]),
+    ],
+)
+def test_bad_images_are_refused_with_their_line(scaffold: Path, markdown: str, words: list[str]):
+    (scaffold / "images").mkdir()
+    (scaffold / "images" / "pit.png").write_bytes(PNG)
+    chapter = scaffold / "chapters/en/welcome.md"
+    chapter.write_text(chapter.read_text() + "\n" + markdown + "\n")
+    result = run("check", str(scaffold))
+    assert result.exit_code == 1
+    for word in words:
+        assert word in result.output, result.output
+    assert "welcome.md" in result.output
+
+
+def test_a_theme_cannot_smuggle_css(scaffold: Path):
+    story = (scaffold / "story.yml").read_text()
+    (scaffold / "story.yml").write_text(story + 'theme: {font: "Arial;} body {display: none"}\n')
+    result = run("check", str(scaffold))
+    assert result.exit_code == 1 and "key theme.font" in result.output
+
+
+def test_progress_is_shown_on_request(scaffold: Path, tmp_path: Path):
+    result = run("build", str(scaffold), "-o", str(tmp_path / "site"), "--progress")
+    assert "… Reading layer 1/1: places" in result.output and "… Writing index.html" in result.output
