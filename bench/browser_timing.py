@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 

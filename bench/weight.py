@@ -41,7 +41,7 @@ def our_components(html: str) -> dict[str, int]:
 def folium_components(cdn_html: str, assets: dict[str, Path]) -> dict[str, int]:
     """folium's page: its HTML (data, code and markup inline) plus each default asset it loads."""
     out = {"page HTML (data + inline script)": gz(cdn_html)}
-    for url, path in assets.items():
+    for path in assets.values():
         out[path.name] = gz(path.read_bytes())
     out["whole page"] = sum(out.values())
     return out

@@ -128,7 +128,7 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
         dim = any(fid in highlight for fid in layer.feature_ids)
         visible = set(layer.features_in(chapter.year))
         gdf = projected[layer_id]
-        for fid, name, geometry in zip(gdf["id"], gdf["name"], gdf.geometry):
+        for fid, name, geometry in zip(gdf["id"], gdf["name"], gdf.geometry, strict=True):
             if fid not in visible or not geometry.intersects(frame):
                 continue
             lit = fid in highlight

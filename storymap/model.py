@@ -89,7 +89,7 @@ class Layer:
         if year is None or not self.time:
             return self.feature_ids
         return [
-            fid for fid, (start, end) in zip(self.feature_ids, self.years)
+            fid for fid, (start, end) in zip(self.feature_ids, self.years, strict=True)
             if start is not None and start <= year and (end is None or year <= end)
         ]
 

@@ -52,22 +52,31 @@ def _story_doc(story_dir: Path) -> Document:
     return doc
 
 
+def _listed_doc(path: Path, missing: str, story: Document, key_path: tuple, read, kind: str,
+                problems: list[Problem]) -> Document | None:
+    """Read and schema-check a file that story.yml lists; its problems go to `problems`.
+
+    A missing file is reported at the line of story.yml that names it."""
+    if not path.is_file():
+        problems.append(Problem(missing, story.path, story.place(key_path)))
+        return None
+    try:
+        doc = read(path)
+    except StoryError as exc:
+        problems.extend(exc.problems)
+        return None
+    found = validate.schema_problems(doc, kind)
+    problems.extend(found)
+    return None if found else doc
+
+
 def _layer_docs(story_dir: Path, story: Document, problems: list[Problem]) -> dict[str, Document]:
     docs = {}
     for index, layer_id in enumerate(story.data["layers"]):
         path = load.layer_path(story_dir, layer_id)
-        if not path.is_file():
-            problems.append(Problem(f"layer {layer_id!r} has no file {path.relative_to(story_dir)}",
-                                    story.path, story.place(("layers", index))))
-            continue
-        try:
-            doc = load.read_yaml(path)
-        except StoryError as exc:
-            problems.extend(exc.problems)
-            continue
-        found = validate.schema_problems(doc, "layer")
-        problems.extend(found)
-        if not found:
+        doc = _listed_doc(path, f"layer {layer_id!r} has no file {path.relative_to(story_dir)}",
+                          story, ("layers", index), load.read_yaml, "layer", problems)
+        if doc is not None:
             docs[layer_id] = doc
     return docs
 
@@ -77,19 +86,10 @@ def _chapter_docs(story_dir: Path, story: Document, problems: list[Problem]) -> 
     for lang in story.data["languages"]:
         for index, chapter_id in enumerate(story.data["chapters"]):
             path = load.chapter_path(story_dir, lang, chapter_id)
-            if not path.is_file():
-                problems.append(Problem(f"chapter {chapter_id!r} has no {lang} file {path.relative_to(story_dir)}",
-                                        story.path, story.place(("chapters", index))))
-                continue
-            try:
-                doc = load.read_chapter(path)
-            except StoryError as exc:
-                problems.extend(exc.problems)
-                continue
-            found = validate.schema_problems(doc, "chapter")
-            problems.extend(found)
-            problems.extend(images.image_problems(doc, story_dir))
-            if not found:
+            doc = _listed_doc(path, f"chapter {chapter_id!r} has no {lang} file {path.relative_to(story_dir)}",
+                              story, ("chapters", index), load.read_chapter, "chapter", problems)
+            if doc is not None:
+                problems.extend(images.image_problems(doc, story_dir))
                 docs[(lang, chapter_id)] = doc
     return docs
 
@@ -233,7 +233,7 @@ def _feature_bounds(layers: dict[str, _LayerInput]) -> dict[str, tuple[float, fl
     for layer_id, data in layers.items():
         latlon = data.frame.to_crs(transform.OUTPUT_CRS)
         out[layer_id] = tuple(latlon.total_bounds)
-        for fid, box in zip(latlon["id"], latlon.geometry.bounds.itertuples(index=False)):
+        for fid, box in zip(latlon["id"], latlon.geometry.bounds.itertuples(index=False), strict=True):
             out[fid] = tuple(box)
     return out
 

@@ -148,7 +148,7 @@ def to_feature_collection(frame: gpd.GeoDataFrame, decimals: int, extra: pd.Data
         raise StoryError.at(f"geometry is too small to keep at {decimals} decimals (it collapses to nothing)",
                             path, f"feature {first + 1} (id {out['id'].iloc[first]})")
     features = []
-    for row, geometry in zip(out.itertuples(), snapped):
+    for row, geometry in zip(out.itertuples(), snapped, strict=True):
         properties = _clean(row.properties)
         if extra is not None:
             properties.update({k: float(v) for k, v in extra.loc[row.Index].items() if pd.notna(v)})

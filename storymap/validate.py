@@ -263,11 +263,11 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
         if doc is not None and doc.data.get("kind", "story") == "story" and layer_id not in used:
             problems.append(Problem(f"layer {layer_id!r} is shown by no chapter", story.path,
                                     story.place(("layers", index)), "warning"))
-    for previous, doc in zip(chapters, chapters[1:]):
+    for previous, doc in zip(chapters, chapters[1:], strict=False):  # consecutive pairs
         if _chapter_map(doc) == _chapter_map(previous):
             problems.append(Problem(f"this chapter changes nothing on the map (same view, layers, highlight and "
                                     f"year as {previous.path.name})", doc.path, "line 1", "warning"))
-    for layer_id, (path, rows) in properties.items():
+    for path, rows in properties.values():
         for key in ("source", "accuracy"):
             missing = [n for n, props in enumerate(rows, start=1) if not props.get(key)]
             if missing:
@@ -275,7 +275,7 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
                                         f"(first: feature {missing[0]})", path, None, "warning"))
     limit = (story.data.get("budget") or {}).get("layer_kb")
     if limit:
-        for layer_id, (path, _) in properties.items():
+        for path, _ in properties.values():
             size = path.stat().st_size
             if size > limit * 1024:
                 problems.append(Problem(f"data file is {size / 1024:.0f} KiB, over the budget of {limit} KiB per layer",

@@ -82,3 +82,34 @@ def make_story(root: Path) -> Path:
 @pytest.fixture
 def story_dir(tmp_path: Path) -> Path:
     return make_story(tmp_path / "story")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The bundled story, built once for every browser test (with its handouts): (site folder, Story)."""
+    from storymap import pipeline
+
+    out = tmp_path_factory.mktemp("bochum") / "site"
+    pipeline.build(REPO, out, handout=True)
+    story, _ = pipeline.read_story(REPO)
+    return out, story
+
+
+@pytest.fixture(scope="session")
+def built(site):
+    """The built bundled story as (file:// URL of index.html, Story)."""
+    out, story = site
+    return (out / "index.html").as_uri(), story
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, shared by the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

@@ -7,19 +7,16 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-from playwright.sync_api import sync_playwright
 from referencing import Registry, Resource
 
-from browser import launch, wait_until, watch
+from browser import wait_until, watch
 from conftest import write
-from storymap import pipeline
 from storymap.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,33 +37,30 @@ def scaffold(tmp_path: Path) -> Path:
     return tmp_path / "my-town"
 
 
-def test_new_scaffolds_a_story_that_builds_and_scrolls(scaffold: Path, tmp_path: Path):
+def test_new_scaffolds_a_story_that_builds_and_scrolls(scaffold: Path, tmp_path: Path, browser):
     assert (scaffold / "README.md").is_file() and (scaffold / "schemas" / "story.schema.json").is_file()
     assert (scaffold / "story.yml").read_text().startswith("# yaml-language-server: $schema=schemas/story.schema.json")
     assert 'title: "My Town"' in (scaffold / "story.yml").read_text()
     result = run("build", str(scaffold), "-o", str(tmp_path / "site"))
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        traffic = watch(page)
-        page.goto((tmp_path / "site" / "index.html").as_uri())
-        wait_until(page, "window.storymap && storymap.map")
-        page.mouse.move(250, 500)
-        seen = []
-        for _ in range(80):
-            active = page.evaluate("() => storymap.active")
-            if active and active not in seen:
-                seen.append(active)
-            if seen == ["welcome", "places"]:
-                break
-            page.mouse.wheel(0, 250)
-            page.wait_for_timeout(60)
-        assert seen == ["welcome", "places"]
-        assert page.evaluate("() => storymap.visibleLayers()") == ["places"]
-        assert traffic.other == [] and traffic.errors == []
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    traffic = watch(page)
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    wait_until(page, "window.storymap && storymap.map")
+    page.mouse.move(250, 500)
+    seen = []
+    for _ in range(80):
+        active = page.evaluate("() => storymap.active")
+        if active and active not in seen:
+            seen.append(active)
+        if seen == ["welcome", "places"]:
+            break
+        page.mouse.wheel(0, 250)
+        page.wait_for_timeout(60)
+    assert seen == ["welcome", "places"]
+    assert page.evaluate("() => storymap.visibleLayers()") == ["places"]
+    assert traffic.other == [] and traffic.errors == []
 
 
 def test_new_refuses_a_folder_with_files(tmp_path: Path):
@@ -88,29 +82,27 @@ def _serve(story: Path):
     raise AssertionError("storymap serve did not start")
 
 
-def test_serve_rebuilds_and_reloads_and_shows_errors(scaffold: Path):
+def test_serve_rebuilds_and_reloads_and_shows_errors(scaffold: Path, browser):
     process, url = _serve(scaffold)
     try:
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            page = browser.new_page()
-            outside = []
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url)
-                       else (outside.append(route.request.url), route.abort()))
-            page.goto(url)
-            wait_until(page, "window.storymap && storymap.map")
-            chapter = scaffold / "chapters" / "en" / "welcome.md"
-            chapter.write_text(chapter.read_text().replace("title: Welcome", "title: Glück auf"))
-            wait_until(page, "document.querySelector('#welcome h2') && "
-                             "document.querySelector('#welcome h2').textContent === 'Glück auf'", timeout_ms=15000)
-            (scaffold / "story.yml").write_text((scaffold / "story.yml").read_text() + "layers: [oops\n")
-            wait_until(page, "document.title.startsWith('Build failed')", timeout_ms=15000)
-            assert "invalid YAML" in page.locator("main").inner_text()
-            story = (scaffold / "story.yml").read_text()
-            (scaffold / "story.yml").write_text(story.replace("layers: [oops\n", ""))
-            wait_until(page, "window.storymap !== undefined && !!document.querySelector('#welcome')", timeout_ms=15000)
-            assert not [u for u in outside if not u.startswith("https://tile.openstreetmap.org/")]
-            browser.close()
+        page = browser.new_page()
+        outside = []
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url)
+                   else (outside.append(route.request.url), route.abort()))
+        page.goto(url)
+        wait_until(page, "window.storymap && storymap.map")
+        chapter = scaffold / "chapters" / "en" / "welcome.md"
+        chapter.write_text(chapter.read_text().replace("title: Welcome", "title: Glück auf"))
+        wait_until(page, "document.querySelector('#welcome h2') && "
+                         "document.querySelector('#welcome h2').textContent === 'Glück auf'", timeout_ms=15000)
+        (scaffold / "story.yml").write_text((scaffold / "story.yml").read_text() + "layers: [oops\n")
+        wait_until(page, "document.title.startsWith('Build failed')", timeout_ms=15000)
+        assert "invalid YAML" in page.locator("main").inner_text()
+        story = (scaffold / "story.yml").read_text()
+        (scaffold / "story.yml").write_text(story.replace("layers: [oops\n", ""))
+        wait_until(page, "window.storymap !== undefined && !!document.querySelector('#welcome')", timeout_ms=15000)
+        assert not [u for u in outside if not u.startswith("https://tile.openstreetmap.org/")]
+        page.close()
     finally:
         process.terminate()
         output = process.communicate(timeout=10)[0]

@@ -9,30 +9,16 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from click.testing import CliRunner
-from playwright.sync_api import sync_playwright
 
-from browser import launch, wait_until, watch
-from storymap import pipeline
+from browser import wait_until, watch
 from storymap.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("classroom") / "site"
-    pipeline.build(REPO, out, handout=True)
-    story, _ = pipeline.read_story(REPO)
-    return out, story
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser, url, **options):
@@ -43,8 +29,8 @@ def open_page(browser, url, **options):
     return page, traffic
 
 
-def test_the_single_file_shows_every_chapter_and_layer_with_no_network(built, browser):
-    out, story = built
+def test_the_single_file_shows_every_chapter_and_layer_with_no_network(site, browser):
+    out, story = site
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["handout.de.html", "handout.en.html", "index.html"]
     page, traffic = open_page(browser, (out / "index.html").as_uri())
     counts = page.evaluate("() => Object.fromEntries(Object.entries(storymap.layers).map(([id, g]) => [id, g.getLayers().length]))")
@@ -57,8 +43,8 @@ def test_the_single_file_shows_every_chapter_and_layer_with_no_network(built, br
     assert traffic.other == [] and traffic.errors == []
 
 
-def test_presentation_mode_follows_the_clicker(built, browser):
-    out, story = built
+def test_presentation_mode_follows_the_clicker(site, browser):
+    out, story = site
     ids = [c.id for c in story.chapters]
     page, traffic = open_page(browser, (out / "index.html").as_uri(), viewport={"width": 1920, "height": 1080})
     page.keyboard.press("p")
@@ -91,8 +77,8 @@ def test_presentation_mode_follows_the_clicker(built, browser):
     assert traffic.errors == []
 
 
-def test_presentation_moves_are_gentle(built, browser):
-    out, story = built
+def test_presentation_moves_are_gentle(site, browser):
+    out, story = site
     page, _ = open_page(browser, (out / "index.html").as_uri())
     page.keyboard.press("p")
     page.evaluate("() => { window.zooms = []; storymap.map.on('zoom', () => zooms.push(storymap.map.getZoom())); }")
@@ -102,8 +88,8 @@ def test_presentation_moves_are_gentle(built, browser):
     assert len(page.evaluate("() => zooms")) <= 1
 
 
-def test_the_print_view_has_a_page_and_a_map_per_chapter(built, browser, tmp_path):
-    out, story = built
+def test_the_print_view_has_a_page_and_a_map_per_chapter(site, browser, tmp_path):
+    out, story = site
     page, _ = open_page(browser, (out / "index.html").as_uri())
     page.emulate_media(media="print")
     for chapter in story.chapters:
@@ -122,8 +108,8 @@ def test_the_print_view_has_a_page_and_a_map_per_chapter(built, browser, tmp_pat
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
-def test_the_handout_is_static_and_complete(built, browser, lang):
-    out, story = built
+def test_the_handout_is_static_and_complete(site, browser, lang):
+    out, story = site
     html = (out / f"handout.{lang}.html").read_text(encoding="utf-8")
     assert f'<html lang="{lang}"' in html
     assert "<script" not in html and "script-src 'none'" in html.replace("&#39;", "'")
@@ -139,8 +125,8 @@ def test_the_handout_is_static_and_complete(built, browser, lang):
     (ARTIFACTS / f"handout.{lang}.pdf").write_bytes(pdf)
 
 
-def test_switching_language_changes_text_legend_and_popups(built, browser):
-    out, story = built
+def test_switching_language_changes_text_legend_and_popups(site, browser):
+    out, story = site
     page, _ = open_page(browser, (out / "index.html").as_uri())
     page.click("button[data-sm-set-lang=de]")
     assert page.evaluate("() => document.documentElement.lang") == "de"
@@ -151,8 +137,8 @@ def test_switching_language_changes_text_legend_and_popups(built, browser):
     assert page.locator("#sm-announce").count() == 1
 
 
-def test_the_chapter_change_is_announced(built, browser):
-    out, story = built
+def test_the_chapter_change_is_announced(site, browser):
+    out, story = site
     page, _ = open_page(browser, (out / "index.html").as_uri())
     chapter = story.chapters[2]
     page.evaluate(f"() => storymap.goTo('{chapter.id}', {{instant: true}})")
@@ -161,8 +147,8 @@ def test_the_chapter_change_is_announced(built, browser):
     assert page.get_attribute("#sm-announce", "aria-live") == "polite"
 
 
-def test_keyboard_users_can_skip_to_the_story(built, browser):
-    out, _ = built
+def test_keyboard_users_can_skip_to_the_story(site, browser):
+    out, _ = site
     page, _ = open_page(browser, (out / "index.html").as_uri())
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.className") == "sm-skip"
@@ -172,8 +158,8 @@ def test_keyboard_users_can_skip_to_the_story(built, browser):
 
 
 @pytest.mark.parametrize("where", ["story", "explore"])
-def test_axe_finds_no_serious_or_critical_problems(built, browser, where):
-    out, story = built
+def test_axe_finds_no_serious_or_critical_problems(site, browser, where):
+    out, story = site
     # axe-core is injected as a script, which the page's CSP would rightly refuse.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
     page = context.new_page()

@@ -8,29 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from browser import launch, wait_until, watch
-from storymap import pipeline
+from browser import wait_until, watch
 from test_page import features_in
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("explore") / "site"
-    pipeline.build(REPO, out)
-    story, _ = pipeline.read_story(REPO)
-    return (out / "index.html").as_uri(), story
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -6,29 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from browser import launch, wait_until, watch
-from storymap import pipeline
+from browser import wait_until, watch
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bochum") / "site"
-    pipeline.build(REPO, out)
-    story, _ = pipeline.read_story(REPO)
-    return (out / "index.html").as_uri(), story
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser, url, **context_options):

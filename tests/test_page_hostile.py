@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from browser import launch, wait_until, watch
+from browser import wait_until, watch
 from conftest import POINT_A, POINT_B, SQUARE, collection, feature, write
 from storymap import pipeline
 
@@ -82,55 +81,49 @@ def page_url(tmp_path_factory):
     return (out / "index.html").as_uri()
 
 
-def test_no_payload_runs_anywhere(page_url):
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        dialogs = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        traffic = watch(page)
-        page.goto(page_url)
-        wait_until(page, "window.storymap && storymap.map")
-        for lang in ("en", "de"):
-            page.evaluate(f"() => storymap.setLanguage('{lang}')")
-            for chapter in ("one", "two"):
-                page.evaluate(f"() => storymap.goTo('{chapter}', {{instant: true}})")
-                page.wait_for_timeout(450)
-                # open every popup and every tooltip, and hover every feature
-                page.evaluate("""() => Object.values(storymap.layers).forEach(group => group.eachLayer(layer => {
-                    if (layer.getPopup()) { layer.openPopup(); }
-                    if (layer.getTooltip()) { layer.openTooltip(); }
-                    layer.fire('mouseover');
-                }))""")
-                page.wait_for_timeout(100)
-        page.mouse.move(300, 300)
-        for link in page.locator("main a").all():
-            if link.is_visible():
-                link.hover()
-        assert page.evaluate("() => window.__pwned") is None
-        assert dialogs == []
-        assert traffic.other == []  # no image or script was fetched for a payload
-        text = page.locator("body").inner_text()
-        assert "{{ 7*7 }}{% raw %}" in text  # template syntax stays literal text
-        assert page.locator(".sm-popup").count() >= 1, "popups were opened"
-        links = page.evaluate("() => [...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
-        assert not [href for href in links if href and href.strip().lower().startswith(("javascript:", "data:"))]
-        assert page.evaluate("() => document.querySelectorAll('[onerror],[onload],[onclick],[onmouseover]').length") == 0
-        browser.close()
+def test_no_payload_runs_anywhere(page_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    traffic = watch(page)
+    page.goto(page_url)
+    wait_until(page, "window.storymap && storymap.map")
+    for lang in ("en", "de"):
+        page.evaluate(f"() => storymap.setLanguage('{lang}')")
+        for chapter in ("one", "two"):
+            page.evaluate(f"() => storymap.goTo('{chapter}', {{instant: true}})")
+            page.wait_for_timeout(450)
+            # open every popup and every tooltip, and hover every feature
+            page.evaluate("""() => Object.values(storymap.layers).forEach(group => group.eachLayer(layer => {
+                if (layer.getPopup()) { layer.openPopup(); }
+                if (layer.getTooltip()) { layer.openTooltip(); }
+                layer.fire('mouseover');
+            }))""")
+            page.wait_for_timeout(100)
+    page.mouse.move(300, 300)
+    for link in page.locator("main a").all():
+        if link.is_visible():
+            link.hover()
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+    assert traffic.other == []  # no image or script was fetched for a payload
+    text = page.locator("body").inner_text()
+    assert "{{ 7*7 }}{% raw %}" in text  # template syntax stays literal text
+    assert page.locator(".sm-popup").count() >= 1, "popups were opened"
+    links = page.evaluate("() => [...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    assert not [href for href in links if href and href.strip().lower().startswith(("javascript:", "data:"))]
+    assert page.evaluate("() => document.querySelectorAll('[onerror],[onload],[onclick],[onmouseover]').length") == 0
 
 
-def test_popups_show_payloads_as_text(page_url):
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page()
-        watch(page)
-        page.goto(page_url)
-        wait_until(page, "window.storymap && storymap.map")
-        page.evaluate("() => storymap.goTo('one', {instant: true})")
-        heading = page.evaluate("""() => {
-            let node = null;
-            storymap.layers.sites.eachLayer(layer => { if (layer.feature.id === 'a') { layer.openPopup(); node = layer.getPopup().getElement(); } });
-            return node.querySelector('h3').textContent;
-        }""")
-        assert heading == EVIL
-        browser.close()
+def test_popups_show_payloads_as_text(page_url, browser):
+    page = browser.new_page()
+    watch(page)
+    page.goto(page_url)
+    wait_until(page, "window.storymap && storymap.map")
+    page.evaluate("() => storymap.goTo('one', {instant: true})")
+    heading = page.evaluate("""() => {
+        let node = null;
+        storymap.layers.sites.eachLayer(layer => { if (layer.feature.id === 'a') { layer.openPopup(); node = layer.getPopup().getElement(); } });
+        return node.querySelector('h3').textContent;
+    }""")
+    assert heading == EVIL
