@@ -19,11 +19,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import folium
-import segno
 import jinja2
 import nh3
 import rcssmin
 import rjsmin
+import segno
+import yaml
 from folium.template import Template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -46,103 +47,9 @@ __all__ = [
 CANVAS_THRESHOLD = 1000  # features; a larger layer is drawn on a canvas instead of as SVG elements
 MAP_NAME = "map_story"  # fixed element name: folium's default is a random id, which breaks byte-identical builds
 
-# Interface text per language; stories in other languages fall back to English.
-UI_TEXT = {
-    "en": {
-        "skip": "Skip to the story",
-        "map_label": "Map",
-        "offline": "Basemap offline — the story's layers are still shown.",
-        "progress": "Chapter {n} of {total}",
-        "sources": "Sources",
-        "questions": "For discussion",
-        "glossary": "Glossary",
-        "legend": "On the map",
-        "language": "Language",
-        "noscript": "The live map needs JavaScript; without it, each chapter shows a printed map.",
-        "end": "End of the story",
-        "explore": "Explore the map",
-        "explore_short": "Explore",
-        "back": "Back to the story",
-        "layers": "Layers",
-        "story_layers": "Story layers",
-        "context_layers": "Context",
-        "basemap": "Basemap (OpenStreetMap)",
-        "year": "Year",
-        "year_filter": "Show only what existed in",
-        "search": "Find a place",
-        "search_hint": "Type part of a name",
-        "no_results": "No place of that name.",
-        "features": "All places as tables",
-        "download": "Download the data",
-        "share": "Share this view",
-        "copy": "Copy link",
-        "copied": "Link copied",
-        "area": "Area",
-        "length": "Length",
-        "source": "Source",
-        "name": "Name",
-        "sort": "Sort by",
-        "show": "Show on the map",
-        "timeline_note": "Click a bar to set the year.",
-        "points_csv": "CSV (points)",
-        "map_shows": "On the map: {layers}.",
-        "map_highlight": "Highlighted: {features}.",
-        "map_year": "As in {year}.",
-        "map_context": "{layer} (for orientation)",
-        "present": "Present",
-        "present_hint": "Presentation: → or Space next, ← back, Home/End, number keys jump, F full screen, Esc ends.",
-        "handout": "Handout",
-        "online": "Online version",
-        "chapter_map": "Map of this chapter",
-    },
-    "de": {
-        "skip": "Zur Geschichte springen",
-        "map_label": "Karte",
-        "offline": "Grundkarte offline — die Ebenen der Geschichte werden weiter gezeigt.",
-        "progress": "Kapitel {n} von {total}",
-        "sources": "Quellen",
-        "questions": "Zum Gespräch",
-        "glossary": "Glossar",
-        "legend": "Auf der Karte",
-        "language": "Sprache",
-        "noscript": "Die bewegte Karte braucht JavaScript; ohne es zeigt jedes Kapitel eine gedruckte Karte.",
-        "end": "Ende der Geschichte",
-        "explore": "Karte erkunden",
-        "explore_short": "Erkunden",
-        "back": "Zurück zur Geschichte",
-        "layers": "Ebenen",
-        "story_layers": "Ebenen der Geschichte",
-        "context_layers": "Orientierung",
-        "basemap": "Grundkarte (OpenStreetMap)",
-        "year": "Jahr",
-        "year_filter": "Nur zeigen, was es gab im Jahr",
-        "search": "Ort finden",
-        "search_hint": "Teil eines Namens eingeben",
-        "no_results": "Kein Ort mit diesem Namen.",
-        "features": "Alle Orte als Tabellen",
-        "download": "Daten herunterladen",
-        "share": "Diese Ansicht teilen",
-        "copy": "Link kopieren",
-        "copied": "Link kopiert",
-        "area": "Fläche",
-        "length": "Länge",
-        "source": "Quelle",
-        "name": "Name",
-        "sort": "Sortieren nach",
-        "show": "Auf der Karte zeigen",
-        "timeline_note": "Auf einen Balken klicken, um das Jahr zu wählen.",
-        "points_csv": "CSV (Punkte)",
-        "map_shows": "Auf der Karte: {layers}.",
-        "map_highlight": "Hervorgehoben: {features}.",
-        "map_year": "Stand {year}.",
-        "map_context": "{layer} (zur Orientierung)",
-        "present": "Präsentieren",
-        "present_hint": "Präsentation: → oder Leertaste weiter, ← zurück, Pos1/Ende, Zifferntasten springen, F Vollbild, Esc beendet.",
-        "handout": "Handout",
-        "online": "Online-Fassung",
-        "chapter_map": "Karte dieses Kapitels",
-    },
-}
+# The page's interface text per language (templates/ui.yml); other languages fall back to English.
+UI_TEXT: dict[str, dict[str, str]] = yaml.safe_load(
+    resources.files("storymap.templates").joinpath("ui.yml").read_text("utf-8"))
 
 _ALLOWED_TAGS = {
     "a", "abbr", "img", "blockquote", "br", "code", "em", "h3", "h4", "hr", "li", "ol", "p", "pre",
