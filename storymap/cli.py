@@ -132,7 +132,11 @@ def serve(story_dir: Path, port: int, open_browser: bool) -> None:
     """Serve STORY_DIR on 127.0.0.1; rebuild and reload the browser when a file changes."""
     from .serve import Server  # imported here: only this command needs the watcher
 
-    server = Server(story_dir, port=port, say=click.echo)
+    try:
+        server = Server(story_dir, port=port, say=click.echo)
+    except OSError as error:  # most often: the port is taken
+        click.echo(f"error: cannot serve on 127.0.0.1:{port}: {error.strerror}; try --port 0 for any free port", err=True)
+        sys.exit(1)
     if open_browser:
         import webbrowser
 

@@ -207,3 +207,13 @@ def test_a_theme_cannot_smuggle_css(scaffold: Path):
 def test_progress_is_shown_on_request(scaffold: Path, tmp_path: Path):
     result = run("build", str(scaffold), "-o", str(tmp_path / "site"), "--progress")
     assert "… Reading layer 1/1: places" in result.output and "… Writing index.html" in result.output
+
+
+def test_serve_says_when_the_port_is_taken(scaffold: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run("serve", str(scaffold), "--port", str(taken.getsockname()[1]))
+    assert result.exit_code == 1 and "cannot serve on 127.0.0.1" in result.output and "Traceback" not in result.output
