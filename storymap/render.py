@@ -365,7 +365,7 @@ def render_page(story: Story, handout: bool = False, dev: bool = False) -> str:
         story=story,
         version=__version__,
         lang=story.language,
-        ui=UI_TEXT,
+        ui={language: UI_TEXT.get(language, UI_TEXT["en"]) for language in story.languages},
         handout=handout,
         map_html=map_html,
         figures=Figures(story),

@@ -57,3 +57,14 @@ def test_the_handout_links_to_the_online_story_with_a_qr_code(story_dir: Path):
     assert '<a href="https://example.org/tiny/">https://example.org/tiny/</a>' in handout
     assert 'class="segno"' in handout and "<script" not in handout
     assert "Online-Fassung" in handout and "Online version" not in handout
+
+
+def test_a_language_without_interface_text_falls_back_to_english(story_dir: Path):
+    text = (story_dir / "story.yml").read_text().replace("languages: [en, de]", "languages: [en, tr]")
+    (story_dir / "story.yml").write_text(text)
+    (story_dir / "chapters/de").rename(story_dir / "chapters/tr")
+    story, _ = pipeline.read_story(story_dir)
+    page = render.render_page(story)
+    assert '<article data-sm-lang="tr" lang="tr" hidden>' in page
+    data = json.loads(page.split('<script type="application/json" id="sm-data">')[1].split("</script>")[0])
+    assert data["ui"]["tr"]["skip"] == "Skip to the story"
