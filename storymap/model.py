@@ -74,7 +74,6 @@ class Layer:
     attribution: dict[str, str]
     licence: str
     data: dict[str, Any] = field(repr=False)  # GeoJSON FeatureCollection in EPSG:4326
-    bounds: tuple[tuple[float, float], tuple[float, float]] = ((0, 0), (0, 0))
     time: dict[str, Any] | None = None  # {"start": key, "end": key or None, "label": {lang: text}}
     years: tuple[tuple[int | None, int | None], ...] = ()  # (start, end) per feature, when `time` is set
     timeline: dict[str, Any] | None = None  # chart data, see transform.timeline

@@ -157,8 +157,8 @@ def _read_layer_data(story_dir: Path, layer_id: str, doc: Document, centre: tupl
         raise StoryError.at("layer has no features", path)
     frame = transform.to_frame(collection, layer_id, crs)
     frame, warnings = transform.repair(frame, path)
-    points = frame.to_crs(transform.OUTPUT_CRS).geometry.representative_point()
     if centre is not None:
+        points = frame.to_crs(transform.OUTPUT_CRS).geometry.representative_point()
         warnings += validate.far_feature_problems(list(frame["id"]), points.x, points.y, centre, path)
     return _LayerInput(doc, path, frame, transform.measure(frame)), warnings
 
@@ -188,7 +188,6 @@ def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: lis
         attribution=model.localise(spec.get("attribution"), languages),
         licence=spec.get("licence", ""),
         data=_output_data(spec, data),
-        bounds=tuple(map(tuple, transform.bounds_latlon(data.frame))),
         **_layer_time(spec, data.frame, languages),
     )
 

@@ -26,7 +26,6 @@ from .validate import feature_id
 __all__ = [
     "METRIC_CRS",
     "OUTPUT_CRS",
-    "bounds_latlon",
     "decimals_for_zoom",
     "parse_year",
     "simplify",
@@ -162,12 +161,6 @@ def to_feature_collection(frame: gpd.GeoDataFrame, decimals: int, extra: pd.Data
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def bounds_latlon(frame: gpd.GeoDataFrame) -> list[list[float]]:
-    """[[south, west], [north, east]] of a frame, in degrees."""
-    west, south, east, north = frame.to_crs(OUTPUT_CRS).total_bounds
-    return [[round(float(south), 6), round(float(west), 6)], [round(float(north), 6), round(float(east), 6)]]
 
 
 _YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
