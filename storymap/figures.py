@@ -24,6 +24,7 @@ FIGURE_WIDTH, FIGURE_HEIGHT = 640, 420  # CSS pixels; the live map at this size 
 WEB_MERCATOR = "EPSG:3857"
 METRES_PER_PIXEL_AT_ZOOM_0 = 156543.03392804097  # Web Mercator, 256-pixel tiles
 FIT_PADDING = 24  # pixels, as in the live map
+SHARED_UNIT = 4  # metres per unit of the shared geometry: finer than a pixel up to zoom 15
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,10 @@ class Figure:
 
     width: int
     height: int
-    shapes: tuple[dict[str, Any], ...]  # {"kind": "path"|"circle", "d"|"cx,cy,r", "style": {...}, "layer", "feature"}
+    shapes: tuple[dict[str, Any], ...]  # {"kind": "use"|"circle", "href"|"cx,cy,r", "style", "layer", "feature"}
     labels: tuple[dict[str, Any], ...]  # {"x", "y", "text"}
     scale: dict[str, Any]  # {"pixels", "label"}
+    transform: str  # from shared geometry units (see Figures.shared) to this figure's pixels
 
 
 class Figures:
@@ -55,8 +57,37 @@ class Figures:
             ).to_crs(WEB_MERCATOR)
         return frames
 
+    @cached_property
+    def _origin(self) -> tuple[float, float]:
+        """Where shared geometry units start: the story's start view, so the numbers stay short."""
+        minx, miny, maxx, maxy, _ = _extent(self.story.view.to_json())
+        return round((minx + maxx) / 2), round((miny + maxy) / 2)
+
+    @cached_property
+    def shared(self) -> tuple[dict[str, str], ...]:
+        """Every line and area of the layers the chapters show, once, as SVG path data in shared
+        units (SHARED_UNIT metres, y downwards). Each figure draws them with <use> and a transform,
+        so a district outline shown in ten chapters is written into the page once."""
+        shown = {layer_id for chapter in self.story.chapters for layer_id in self.story.visible_layers(chapter)}
+        ox, oy = self._origin
+        paths = []
+        for index, layer in enumerate(self.story.layers):
+            if layer.id not in shown:
+                continue
+            gdf = self._projected[layer.id]
+            for number, (fid, geometry) in enumerate(zip(gdf["id"], gdf.geometry, strict=True)):
+                if geometry.geom_type in ("Point", "MultiPoint"):
+                    continue
+                d = _path(geometry.simplify(SHARED_UNIT / 2), ox, oy, SHARED_UNIT)
+                paths.append({"id": f"sm-fg-{index}-{number}", "feature": fid, "d": d})
+        return tuple(paths)
+
+    @cached_property
+    def _href(self) -> dict[str, str]:
+        return {path["feature"]: path["id"] for path in self.shared}
+
     def chapter(self, chapter: Chapter) -> Figure:
-        return chapter_figure(self.story, chapter, self._projected)
+        return chapter_figure(self.story, chapter, self._projected, self._href, self._origin)
 
 
 def _extent(view: dict[str, Any]) -> tuple[float, float, float, float, float]:
@@ -81,8 +112,9 @@ def _mercator(lon: float, lat: float) -> tuple[float, float]:
     return math.radians(lon) * radius, math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * radius
 
 
-def _path(geometry, minx: float, maxy: float, res: float) -> str:
-    """SVG path data in figure pixels (one decimal), one subpath per ring or line."""
+def _path(geometry, ox: float, oy: float, unit: float) -> str:
+    """SVG path data in whole units of `unit` metres from (ox, oy), y growing downwards; one
+    subpath per ring or line."""
     parts = []
     for part in shapely.get_parts(geometry):
         rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
@@ -90,8 +122,7 @@ def _path(geometry, minx: float, maxy: float, res: float) -> str:
             coords = shapely.get_coordinates(ring)
             if len(coords) < 2:
                 continue
-            # Whole pixels: a 640-pixel figure printed 17 cm wide has pixels of a quarter millimetre.
-            points = " ".join(f"{(x - minx) / res:.0f},{(maxy - y) / res:.0f}" for x, y in coords)
+            points = " ".join(f"{(x - ox) / unit:.0f},{(oy - y) / unit:.0f}" for x, y in coords)
             parts.append("M" + points + ("Z" if part.geom_type == "Polygon" else ""))
     return "".join(parts)
 
@@ -118,7 +149,8 @@ def _scale_bar(res: float, lat: float) -> dict[str, Any]:
     return {"pixels": round(nice / ground, 1), "label": label}
 
 
-def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoDataFrame]) -> Figure:
+def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoDataFrame],
+                   href: dict[str, str], origin: tuple[float, float]) -> Figure:
     minx, miny, maxx, maxy, res = _extent(chapter.view.to_json())
     frame = box(minx - 10 * res, miny - 10 * res, maxx + 10 * res, maxy + 10 * res)
     highlight = set(chapter.highlight)
@@ -142,19 +174,18 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                     if lit:
                         labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
                 continue
-            clipped = shapely.clip_by_rect(geometry, *frame.bounds).simplify(res)
-            if clipped.is_empty:
-                continue
-            line = geometry.geom_type in ("LineString", "MultiLineString")
-            if line:
+            if geometry.geom_type in ("LineString", "MultiLineString"):
                 style = {**style, "fill": "none", "stroke": layer.style["color"]}
                 if lit:
                     style["stroke-width"] = layer.style["weight"] * 1.8
-            shapes.append({"kind": "path", "d": _path(clipped, minx, maxy, res), "style": style,
-                           "layer": layer_id, "feature": fid})
+            shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid})
             if lit:
-                anchor = clipped.representative_point()
+                anchor = shapely.clip_by_rect(geometry, *frame.bounds).representative_point()
                 labels.append({"x": round((anchor.x - minx) / res + 6, 1), "y": round((maxy - anchor.y) / res, 1),
                                "text": str(name)})
+    ox, oy = origin
+    k = SHARED_UNIT / res
+    transform = f"matrix({k:.5g} 0 0 {k:.5g} {(ox - minx) / res:.1f} {(maxy - oy) / res:.1f})"
     centre_lat = math.degrees(2 * math.atan(math.exp((miny + maxy) / 2 / 6378137.0)) - math.pi / 2)
-    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), tuple(labels), _scale_bar(res, centre_lat))
+    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), tuple(labels),
+                  _scale_bar(res, centre_lat), transform)
