@@ -140,8 +140,11 @@
     const group = L.geoJSON(layerDef.data, {
       pane: shapesPane,
       style: function (feature) {
+        // Leaflet applies this to dots too; they keep the style pointToLayer gave them.
+        const type = feature.geometry.type;
+        if (type === "Point" || type === "MultiPoint") return {};
         // Areas are drawn at most 45% opaque, so that what lies beneath them stays readable.
-        const isLine = feature.geometry.type.indexOf("LineString") !== -1;
+        const isLine = type.indexOf("LineString") !== -1;
         return Object.assign({}, base, {
           fill: !isLine, fillOpacity: Math.min(base.fillOpacity, 0.45), renderer: renderers[0],
         });

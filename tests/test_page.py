@@ -184,3 +184,15 @@ def test_the_text_is_complete_without_javascript(built, browser):
     page.goto(url)
     for chapter in story.chapters:
         assert page.locator(f"section#{chapter.id} h2", has_text=re.compile(re.escape(chapter.title["en"]))).is_visible()
+
+
+def test_dots_keep_their_layer_style_and_sit_above_areas(built, browser):
+    url, story = built
+    page, _ = open_page(browser, f"{url}#coal-and-steel")
+    settle(page)
+    mines = story.layer("mines").style
+    options = page.evaluate("() => { const o = storymap.feature('hannover').options; return [o.fillOpacity, o.pane]; }")
+    assert options == [mines["fill_opacity"], "sm-pane-mines-points"]
+    z = page.evaluate("""() => [document.querySelector('.leaflet-sm-pane-mines-points-pane').style.zIndex,
+                                document.querySelector('.leaflet-sm-pane-innovation-pane').style.zIndex].map(Number)""")
+    assert z[0] > z[1], "every layer's dots are drawn above every layer's areas"
