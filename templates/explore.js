@@ -70,14 +70,20 @@
 
   // ---- entering and leaving ------------------------------------------------------
 
+  function showPanel(exploring) {
+    // Explore mode swaps the story text for the panel, and lets the wheel zoom the map.
+    api.explore.active = exploring;
+    document.documentElement.classList.toggle("sm-exploring", exploring);
+    $("#sm-story").hidden = exploring;
+    $("#sm-explore").hidden = !exploring;
+    if (exploring) api.map.scrollWheelZoom.enable();
+    else api.map.scrollWheelZoom.disable();
+    api.map.invalidateSize();
+  }
+
   function enter(state) {
     returnTo = api.active;
-    api.explore.active = true;
-    document.documentElement.classList.add("sm-exploring");
-    $("#sm-story").hidden = true;
-    $("#sm-explore").hidden = false;
-    api.map.scrollWheelZoom.enable();
-    api.map.invalidateSize();
+    showPanel(true);
     api.highlight([]); // the chapter's labels belong to the story
     if (state) apply(state);
     syncControls();
@@ -87,13 +93,8 @@
   }
 
   function leave() {
-    api.explore.active = false;
-    document.documentElement.classList.remove("sm-exploring");
-    $("#sm-explore").hidden = true;
-    $("#sm-story").hidden = false;
-    api.map.scrollWheelZoom.disable();
+    showPanel(false);
     api.map.closePopup();
-    api.map.invalidateSize();
     setBasemap(true);
     api.goTo(returnTo || api.data.chapters[0].id, { instant: true, force: true });
     document.dispatchEvent(new CustomEvent("storymap:mode", { detail: { mode: "story" } }));
@@ -158,7 +159,7 @@
       const cursor = svg.querySelector(".sm-chart-cursor");
       const chart = chartGeometry(svg);
       const bar = year === null ? -1 : Math.floor((year - chart.from) / chart.step);
-      cursor.hidden = bar < 0 || bar >= chart.bars;
+      cursor.toggleAttribute("hidden", bar < 0 || bar >= chart.bars); // an SVG element has no .hidden property
       const x = (bar + 0.5) * chart.width;
       cursor.setAttribute("x1", x);
       cursor.setAttribute("x2", x);

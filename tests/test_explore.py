@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from browser import wait_until, watch
-from test_page import features_in
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -94,11 +93,11 @@ def test_the_year_slider_keeps_what_existed(explore):
         page.fill("#sm-year", str(year))
         page.dispatch_event("#sm-year", "input")
         for layer_id in ("mines", "innovation"):
-            expected = features_in(story.layer(layer_id), year)
+            expected = story.layer(layer_id).features_in(year)
             assert page.evaluate(f"() => storymap.visibleFeatures('{layer_id}')") == expected, (layer_id, year)
         rows = page.locator("[data-sm-table=mines] tbody tr:not([hidden])")
-        assert rows.count() == len(features_in(story.layer("mines"), year))
-    assert features_in(story.layer("mines"), 1980) == [], "no mine worked in 1980"
+        assert rows.count() == len(story.layer("mines").features_in(year))
+    assert story.layer("mines").features_in(1980) == [], "no mine worked in 1980"
     page.uncheck("#sm-year-on")
     assert len(page.evaluate("() => storymap.visibleFeatures('mines')")) == len(story.layer("mines").data["features"])
 
@@ -112,6 +111,10 @@ def test_a_timeline_bar_sets_the_year(explore):
     assert page.evaluate("() => storymap.year") == 1960
     assert page.input_value("#sm-year") == "1960" and page.is_checked("#sm-year-on")
     assert "year=1960" in page.url
+    cursor = page.locator("[data-sm-chart=mines] .sm-chart-cursor")
+    assert cursor.get_attribute("hidden") is None  # (a vertical line has no width for is_visible)
+    x = float(cursor.get_attribute("x1"))
+    assert x == pytest.approx((1960 - 1850 + 0.5) * 300 / bars, abs=0.01)  # on the 1960 bar
 
 
 @pytest.mark.parametrize("query, feature_id", [("jahrhundert", "jahrhunderthalle"), ("frohliche", "froehliche-morgensonne")])
@@ -147,7 +150,7 @@ def test_tables_sort_and_mirror_the_map(explore):
     assert page.locator("[data-sm-table=mines] tbody tr:not([hidden])").count() == 0
     page.check("[data-sm-toggle=mines]")
     on_map = page.evaluate("() => storymap.visibleFeatures('mines')")
-    assert on_map == features_in(story.layer("mines"), 1973)  # the chapter's year came along into explore mode
+    assert on_map == story.layer("mines").features_in(1973)  # the chapter's year came along into explore mode
     assert page.locator("[data-sm-table=mines] tbody tr:not([hidden])").count() == len(on_map)
     page.locator("[data-sm-table=mines] [data-sm-show=hannover]").click()
     heading = page.evaluate("() => storymap.feature('hannover').getPopup().getElement().querySelector('h3').textContent")
