@@ -52,6 +52,16 @@ class View:
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
     max_zoom: float | None = None
 
+    @property
+    def centre(self) -> tuple[float, float] | None:
+        """(lat, lon) the view is centred on: its centre, or the middle of its bounds."""
+        if self.center is not None:
+            return self.center
+        if self.bounds is not None:
+            (south, west), (north, east) = self.bounds
+            return ((south + north) / 2, (west + east) / 2)
+        return None
+
     def to_json(self) -> dict[str, Any]:
         if self.bounds is not None:
             out: dict[str, Any] = {"bounds": [list(corner) for corner in self.bounds]}

@@ -252,12 +252,7 @@ def _view(spec: dict[str, Any], boxes: dict[str, tuple[float, float, float, floa
 
 def _area_centre(view: dict[str, Any]) -> tuple[float, float] | None:
     """The centre of the story's start view; None for a `fit` view (its area comes from the data)."""
-    if "center" in view:
-        return tuple(view["center"])
-    if "bounds" in view:
-        (south, west), (north, east) = view["bounds"]
-        return ((south + north) / 2, (west + east) / 2)
-    return None
+    return None if "fit" in view else _view(view, {}).centre
 
 
 def _model_chapter(chapter_id: str, docs: dict[str, Document], boxes: dict, languages: list[str]) -> model.Chapter:

@@ -109,7 +109,7 @@ class _StoryMap(folium.Map):
 def _map_parts(story: Story) -> tuple[Markup, Markup]:
     """The map's container div and the script that creates the map and its basemap."""
     start = story.view
-    center = start.center or _bounds_centre(start.bounds)
+    center = start.centre
     leaflet_map = _StoryMap(
         location=list(center),
         zoom_start=start.zoom if start.zoom is not None else 12,
@@ -131,11 +131,6 @@ def _map_parts(story: Story) -> tuple[Markup, Markup]:
     figure = leaflet_map.get_root()
     figure.render()
     return Markup(figure.html.render().strip()), Markup(figure.script.render().strip())
-
-
-def _bounds_centre(bounds: Any) -> tuple[float, float]:
-    (south, west), (north, east) = bounds
-    return ((south + north) / 2, (west + east) / 2)
 
 
 def _sanitised_attribution(html: str) -> str:

@@ -214,7 +214,8 @@ def simplify(frame: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
     shapes = ~frame.geometry.geom_type.isin(["Point", "MultiPoint"])
     if not shapes.any():
         return frame
-    latitude = float(frame.to_crs(OUTPUT_CRS).geometry.union_all().centroid.y)
+    _, south, _, north = frame.to_crs(OUTPUT_CRS).total_bounds  # cheap; a union of 100k shapes is not
+    latitude = float(south + north) / 2
     tolerance = _METRES_PER_PIXEL_AT_ZOOM_0 / 2**zoom * math.cos(math.radians(latitude)) / 2
     metric = frame.loc[shapes].geometry.to_crs(METRIC_CRS).simplify(tolerance, preserve_topology=True)
     out = frame.copy()

@@ -43,11 +43,6 @@ def settle(page, timeout_ms=6000):
     raise AssertionError("the camera did not come to rest")
 
 
-def features_in(layer, year):
-    """The features of a timed layer that existed in `year` (the model's rule, which the page must follow)."""
-    return layer.features_in(year)
-
-
 def expected_layers(story, chapter):
     return story.visible_layers(chapter)
 
@@ -93,7 +88,7 @@ def test_wheel_scrolling_walks_through_every_chapter(built, browser, lang):
         assert_view(page, chapter)
         for layer in story.layers:
             if chapter.year is not None and layer.time:
-                assert page.evaluate(f"() => storymap.visibleFeatures('{layer.id}')") == features_in(layer, chapter.year)
+                assert page.evaluate(f"() => storymap.visibleFeatures('{layer.id}')") == layer.features_in(chapter.year)
         assert page.evaluate("() => location.hash") == f"#{chapter.id}"
         assert f"lang={lang}" in page.url or lang == story.language
         active = page.locator(f"section#{chapter.id}")
