@@ -39,9 +39,9 @@ def _fail(error: StoryError) -> None:
     sys.exit(1)
 
 
-def _run(debug: bool, action, *args):
+def _run(debug: bool, action, *args, **options):
     try:
-        return action(*args)
+        return action(*args, **options)
     except StoryError as error:
         if debug:
             raise
@@ -92,7 +92,7 @@ def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_fi
     del single_file  # the only kind of build there is
     show = sys.stderr.isatty() if progress is None else progress
     say = (lambda message: click.echo(f"… {message}", err=True)) if show else (lambda _message: None)
-    report = _run(debug, pipeline.build, story_dir, out, lang, handout, False, say)
+    report = _run(debug, pipeline.build, story_dir, out, lang=lang, handout=handout, progress=say)
     _report(report.warnings)
     extra = " and the handouts" if handout else ""
     weight = report.weight

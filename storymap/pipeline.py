@@ -405,13 +405,14 @@ def _one_language(story: model.Story, lang: str | None) -> model.Story:
     return story.in_language(lang)
 
 
-def build(story_dir: Path, out: Path, lang: str | None = None, handout: bool = False, dev: bool = False,
-          progress: Progress = _quiet) -> Report:
-    """Build the story in `story_dir` into the folder `out`: index.html, and the handouts if asked."""
+def build(story_dir: Path, out: Path, *, lang: str | None = None, handout: bool = False,
+          dev_build: int | None = None, progress: Progress = _quiet) -> Report:
+    """Build the story in `story_dir` into the folder `out`: index.html, and the handouts if asked.
+    `dev_build` is `storymap serve`'s build number (the page then reloads itself on newer builds)."""
     story, warnings = read_story(story_dir, progress)
     story = _one_language(story, lang)
     progress("Rendering the page and its chapter maps")
-    page = render.render_page(story, dev=dev)
+    page = render.render_page(story, dev_build=dev_build)
     weight = render.page_weight(page)
     _check_budget(weight, story.budget, story_dir)
     files = {"index.html": page.encode("utf-8")}

@@ -313,9 +313,17 @@ ERROR_STYLE = (
 )
 
 
-def render_error(problems: list, basemap_url: str = "https://tile.openstreetmap.org/") -> str:
-    """The page `storymap serve` shows while the story does not build; it reloads when it does."""
-    scripts = [_asset("reload.js")]
+def _reload_script(build: int) -> Markup:
+    """The script that reloads a `storymap serve` page once the server has a build newer than `build`."""
+    code = _asset("reload.js")
+    assert "STORYMAP_BUILD" in code, "reload.js lost its build placeholder"
+    return Markup(code.replace("STORYMAP_BUILD", str(int(build))))
+
+
+def render_error(problems: list, build: int = 0, basemap_url: str = "https://tile.openstreetmap.org/") -> str:
+    """The page `storymap serve` shows while the story does not build (serve's build number `build`);
+    it reloads when a newer build exists."""
+    scripts = [_reload_script(build)]
     csp = content_security_policy(scripts, [ERROR_STYLE], basemap_url, dev=True)
     return _environment().get_template("error.html.j2").render(
         problems=problems, scripts=scripts, style=Markup(ERROR_STYLE), csp=csp)
@@ -331,9 +339,10 @@ def theme_css(theme: dict[str, str]) -> str | None:
     return ":root{" + ";".join(pairs) + "}" if pairs else None
 
 
-def render_page(story: Story, handout: bool = False, dev: bool = False) -> str:
-    """The whole page as one HTML string; `handout=True` gives the static, printable handout instead,
-    `dev=True` the page `storymap serve` shows (it reloads itself after each rebuild)."""
+def render_page(story: Story, handout: bool = False, dev_build: int | None = None) -> str:
+    """The whole page as one HTML string; `handout=True` gives the static, printable handout instead;
+    with `dev_build` (serve's build number) the page `storymap serve` shows, which reloads itself
+    when the server has a newer build."""
     leaflet_js, leaflet_css = _leaflet()
     print_css = _asset("print.css")
     if handout:
@@ -349,8 +358,8 @@ def render_page(story: Story, handout: bool = False, dev: bool = False) -> str:
             _asset("present.js"),
             Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
         ]
-        if dev:
-            scripts.append(_asset("reload.js"))
+        if dev_build is not None:
+            scripts.append(_reload_script(dev_build))
         styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
     theme = theme_css(story.theme)
     if theme:
@@ -369,5 +378,6 @@ def render_page(story: Story, handout: bool = False, dev: bool = False) -> str:
         scripts=scripts,
         styles=styles,
         print_css=None if handout else print_css,
-        csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"], dev),
+        csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
+                                    dev=dev_build is not None),
     )

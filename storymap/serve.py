@@ -25,7 +25,8 @@ EVENTS = "/__storymap/events"
 
 
 class _State:
-    """The build counter the browser watches, shared between threads."""
+    """The build counter the browser watches, shared between threads. Each page carries the
+    number of the build it came from and reloads when the counter passes it."""
 
     def __init__(self):
         self.version = 0
@@ -87,12 +88,13 @@ class Server:
 
     def rebuild(self) -> bool:
         started = time.perf_counter()
+        build = self.state.version + 1  # only the watcher thread builds, so this is the next number
         try:
-            report = pipeline.build(self.story_dir, self.out, dev=True)
+            report = pipeline.build(self.story_dir, self.out, dev_build=build)
         except StoryError as error:
             for problem in error.problems:
                 self.say(f"{problem.level}: {problem}")
-            write.write_site({"index.html": render.render_error(error.problems).encode("utf-8")}, self.out)
+            write.write_site({"index.html": render.render_error(error.problems, build).encode("utf-8")}, self.out)
             count = len(error.errors)
             self.say(f"Build failed ({count} error{'' if count == 1 else 's'}); the page shows why.")
             ok = False
@@ -102,7 +104,7 @@ class Server:
             self.say(f"Built in {time.perf_counter() - started:.1f} s: {len(report.features)} layers, "
                      f"{report.chapters} chapters.")
             ok = True
-        self.state.bump()
+        self.state.bump()  # only now: a page that loads build N must never hear N - 1 as "newer"
         return ok
 
     def _watch(self) -> None:

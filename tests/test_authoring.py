@@ -109,6 +109,37 @@ def test_serve_rebuilds_and_reloads_and_shows_errors(scaffold: Path, browser):
     assert "Build failed (1 error)" in output and "invalid YAML" in output
 
 
+def _wait_for_line(process, text: str) -> str:
+    for _ in range(200):
+        line = process.stdout.readline()
+        if text in line:
+            return line
+    raise AssertionError(f"storymap serve never printed {text!r}")
+
+
+def test_serve_reloads_a_page_whose_rebuild_landed_before_it_listened(scaffold: Path, browser):
+    """The page knows which build it is: a rebuild that finishes before the page's event stream
+    connects still reloads it (comparing with the first number heard would miss it)."""
+    process, url = _serve(scaffold)
+    try:
+        page = browser.new_page()
+        held = []
+        # The first page's event stream is held back: it cannot hear the server yet.
+        page.route("**/__storymap/events", lambda route: route.continue_() if held else held.append(route))
+        page.goto(url)
+        wait_until(page, "window.storymap && storymap.map")
+        chapter = scaffold / "chapters" / "en" / "welcome.md"
+        chapter.write_text(chapter.read_text().replace("title: Welcome", "title: Glück auf"))
+        _wait_for_line(process, "Built in")
+        held[0].continue_()  # now it connects, after the rebuild
+        wait_until(page, "document.querySelector('#welcome h2') && "
+                         "document.querySelector('#welcome h2').textContent === 'Glück auf'", timeout_ms=15000)
+        page.close()
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
 def test_check_reports_five_planted_mistakes_at_once(scaffold: Path):
     story = (scaffold / "story.yml").read_text()
     story = story.replace("languages: [en]", "languages: [en, de]").replace("layers: [places]", "layers: [places, extra]")
