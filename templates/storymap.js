@@ -162,7 +162,32 @@
       },
     });
     group.smPanes = panes;
+    if (layerDef.canvas) joinInSlices(group);
     return group;
+  }
+
+  // A large layer joins and leaves the map a slice at a time: 10,000 canvas shapes added or
+  // removed at once block the page for ~80 ms, long enough to make a scroll stutter.
+  const SLICE = 2000;
+
+  function joinInSlices(group) {
+    let run = 0; // each add or remove starts a new run; a stale run stops at its next slice
+    function sliced(map, adding) {
+      const mine = ++run;
+      const members = group.getLayers();
+      let i = 0;
+      (function next() {
+        if (mine !== run) return;
+        for (const end = Math.min(i + SLICE, members.length); i < end; i += 1) {
+          // A feature the year filter took out meanwhile stays out.
+          if (!adding) map.removeLayer(members[i]);
+          else if (group.hasLayer(members[i])) map.addLayer(members[i]);
+        }
+        if (i < members.length) setTimeout(next, 0);
+      })();
+    }
+    group.onAdd = function (map) { sliced(map, true); };
+    group.onRemove = function (map) { sliced(map, false); };
   }
 
   function setOpacity(group, value) {

@@ -13,10 +13,6 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-
-
-
-
 def open_page(browser, url, **context_options):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, **context_options)
     page = context.new_page()
