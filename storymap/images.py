@@ -1,26 +1,91 @@
-"""Images in chapters: checked at load (alt text, a file in the story folder) and embedded into the
-page as data: URIs, so that the page stays one self-contained file."""
+"""Images in chapters: checked at load (alt text, a readable image file in the story folder),
+sized for phones, and embedded into the page as data: URIs, so that the page stays one file."""
 
 from __future__ import annotations
 
 import base64
+import io
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import Problem
 from .load import Document, inside
 
-__all__ = ["MAX_IMAGE_BYTES", "data_uri", "embed", "image_problems"]
+__all__ = ["MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "image_problems", "prepare"]
 
 TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
          ".webp": "image/webp", ".svg": "image/svg+xml"}
 MAX_IMAGE_BYTES = 400 * 1024  # larger images make the page slow on a phone: warn
+# The text column is at most ~640 CSS pixels wide; twice that stays sharp on a phone's dense screen.
+MAX_WIDTH = 1280
+# Pillow's names for the formats it re-encodes (GIF may be animated, SVG is text: both kept as they are).
+_ENCODERS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An image as the page embeds it."""
+
+    mime: str
+    data: bytes
+    width: int | None  # pixels; None for SVG, which scales by itself
+    height: int | None
+    scaled: bool  # made smaller than the file
+
+
+def prepare(path: Path) -> Prepared:
+    """The image at `path`, no wider than MAX_WIDTH and without its metadata (a phone photo's EXIF
+    can carry where it was taken). Raises ValueError when the file is not a readable image."""
+    stat = path.stat()
+    return _prepare(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _prepare(path: Path, _mtime_ns: int, _size: int) -> Prepared:  # the file's state is part of the key
+    mime = TYPES[path.suffix.lower()]
+    raw = path.read_bytes()
+    if mime == "image/svg+xml":
+        return Prepared(mime, raw, None, None, False)
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            image.load()
+            animated = getattr(image, "is_animated", False)  # re-encoding would keep one frame
+            if mime not in _ENCODERS or animated or (image.width <= MAX_WIDTH and not image.getexif()):
+                return Prepared(mime, raw, image.width, image.height, False)
+            upright = ImageOps.exif_transpose(image)  # the photo as seen, before its EXIF goes
+            return _reencode(upright, mime, image.info.get("icc_profile"))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValueError(f"cannot be read as an image ({error})") from None
+
+
+def _reencode(image: Image.Image, mime: str, icc_profile: bytes | None) -> Prepared:
+    scaled = image.width > MAX_WIDTH
+    if scaled:
+        height = max(1, round(image.height * MAX_WIDTH / image.width))
+        image = image.resize((MAX_WIDTH, height), Image.Resampling.LANCZOS)
+    if mime == "image/jpeg" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    options = {"JPEG": {"quality": 85, "optimize": True}, "PNG": {"optimize": True},
+               "WEBP": {"quality": 85}}[_ENCODERS[mime]]
+    if icc_profile:  # keep the colours as the author saw them
+        options["icc_profile"] = icc_profile
+    image.save(out, _ENCODERS[mime], **options)
+    return Prepared(mime, out.getvalue(), image.width, image.height, scaled)
+
+
+def _base64(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def data_uri(path: Path) -> str:
-    return f"data:{TYPES[path.suffix.lower()]};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    """The file as it is, as a data: URI (for the logo, which the theme sizes)."""
+    return _base64(TYPES[path.suffix.lower()], path.read_bytes())
 
 
 def _images(text: str):
@@ -52,22 +117,35 @@ def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
             problems.append(Problem(f"image {src!r} is not PNG, JPEG, GIF, WebP or SVG", doc.path, place))
         elif not path.is_file():
             problems.append(Problem(f"image file {src!r} not found", doc.path, place))
-        elif path.stat().st_size > MAX_IMAGE_BYTES:
-            problems.append(Problem(f"image {src!r} is {path.stat().st_size // 1024} KiB; a phone loads it slowly "
-                                    f"(under {MAX_IMAGE_BYTES // 1024} KiB is kind)", doc.path, place, "warning"))
+        else:
+            problems.extend(_size_problems(path, src, doc.path, place))
     return problems
 
 
-_SRC = re.compile(r'(<img [^>]*?src=")([^"]+)(")')
+def _size_problems(path: Path, src: str, where: Path, place: str) -> list[Problem]:
+    try:
+        prepared = prepare(path)
+    except ValueError as error:
+        return [Problem(f"image {src!r} {error}", where, place)]
+    if len(prepared.data) <= MAX_IMAGE_BYTES:
+        return []
+    after = f" even at {MAX_WIDTH} px wide" if prepared.scaled else ""
+    return [Problem(f"image {src!r} is {len(prepared.data) // 1024} KiB{after}; a phone loads it slowly "
+                    f"(under {MAX_IMAGE_BYTES // 1024} KiB is kind)", where, place, "warning")]
+
+
+_SRC = re.compile(r'<img ([^>]*?)src="([^"]+)"')
 
 
 def embed(html: str, story_dir: Path | None) -> str:
-    """Replace the relative image sources in sanitised chapter HTML by data: URIs."""
+    """Replace the relative image sources in sanitised chapter HTML by data: URIs of the prepared
+    images, with their size (so that the text does not jump while they decode)."""
     if story_dir is None:
         return html
 
     def replace(match: re.Match) -> str:
-        path = inside(story_dir, match.group(2).replace("&amp;", "&"))
-        return match.group(1) + data_uri(path) + match.group(3)
+        image = prepare(inside(story_dir, match.group(2).replace("&amp;", "&")))
+        size = f'width="{image.width}" height="{image.height}" ' if image.width else ""
+        return f'<img {match.group(1)}{size}src="{_base64(image.mime, image.data)}"'
 
     return _SRC.sub(replace, html)

@@ -3,7 +3,10 @@ the shipped JSON Schema, themes, template overrides, images and progress."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import random
 import re
 import subprocess
 import sys
@@ -12,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from PIL import Image
 from click.testing import CliRunner
 from referencing import Registry, Resource
 
@@ -204,7 +208,8 @@ def test_theme_template_override_and_images(scaffold: Path, tmp_path: Path):
     assert ":root{--sm-accent:#005a9c;--sm-font:Georgia, serif}" in html
     assert '<img class="sm-logo" src="data:image/png;base64,' in html
     assert '<p class="imprint">Imprint: My Town</p>' in html
-    assert '<img loading="lazy" src="data:image/png;base64,' in html and 'alt="The pit head in 1960"' in html
+    assert '<img loading="lazy" width="1" height="1" src="data:image/png;base64,' in html
+    assert 'alt="The pit head in 1960"' in html
 
 
 @pytest.mark.parametrize(
@@ -214,11 +219,13 @@ def test_theme_template_override_and_images(scaffold: Path, tmp_path: Path):
         ("![a pit](https://example.org/pit.png)", ["must be a file in the story folder"]),
         ("![a pit](../../secret.png)", ["outside the story folder"]),
         ("![a pit](images/none.png)", ["not found"]),
+        ("![a pit](images/broken.png)", ["line 9", "'images/broken.png' cannot be read as an image"]),
     ],
 )
 def test_bad_images_are_refused_with_their_line(scaffold: Path, markdown: str, words: list[str]):
     (scaffold / "images").mkdir()
     (scaffold / "images" / "pit.png").write_bytes(PNG)
+    (scaffold / "images" / "broken.png").write_bytes(PNG[:40])  # cut off after the header
     chapter = scaffold / "chapters/en/welcome.md"
     chapter.write_text(chapter.read_text() + "\n" + markdown + "\n")
     result = run("check", str(scaffold))
@@ -226,6 +233,49 @@ def test_bad_images_are_refused_with_their_line(scaffold: Path, markdown: str, w
     for word in words:
         assert word in result.output, result.output
     assert "welcome.md" in result.output
+
+
+def _photo(path: Path, width: int, height: int) -> None:
+    """A JPEG as a phone takes it: large, lying on its side (EXIF orientation 6), with a GPS position."""
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    exif[0x8825] = {1: "N", 2: (51.0, 28.0, 50.0)}  # GPS latitude: where the author stood
+    image.save(path, "JPEG", exif=exif, quality=90)
+
+
+def _embedded_images(html: str) -> list[tuple[int, int, bytes]]:
+    found = re.findall(r'<img loading="lazy" width="(\d+)" height="(\d+)" src="data:image/jpeg;base64,([^"]+)"', html)
+    return [(int(w), int(h), base64.b64decode(data)) for w, h, data in found]
+
+
+def test_a_phone_photo_is_sized_turned_and_stripped_of_its_metadata(scaffold: Path, tmp_path: Path):
+    (scaffold / "images").mkdir()
+    _photo(scaffold / "images" / "shaft.jpg", 3000, 2000)
+    chapter = scaffold / "chapters/en/welcome.md"
+    chapter.write_text(chapter.read_text() + "\n![The shaft tower](images/shaft.jpg)\n")
+    assert run("build", str(scaffold), "-o", str(tmp_path / "a")).exit_code == 0
+    assert run("build", str(scaffold), "-o", str(tmp_path / "b")).exit_code == 0
+    first = (tmp_path / "a/index.html").read_bytes()
+    assert first == (tmp_path / "b/index.html").read_bytes()  # same photo, same bytes
+    [(width, height, data)] = _embedded_images(first.decode())
+    with Image.open(io.BytesIO(data)) as shown:
+        # Upright (2000 × 3000 as seen) and no wider than a phone needs.
+        assert (shown.width, shown.height) == (width, height) == (1280, 1920)
+        assert not shown.getexif(), "the GPS position must not reach the page"
+    assert len(data) < (scaffold / "images" / "shaft.jpg").stat().st_size
+
+
+def test_an_image_too_heavy_even_when_scaled_is_a_warning(scaffold: Path):
+    (scaffold / "images").mkdir()
+    noise = Image.frombytes("RGB", (1400, 400), random.Random(7).randbytes(1400 * 400 * 3))
+    noise.save(scaffold / "images" / "noise.png")
+    chapter = scaffold / "chapters/en/welcome.md"
+    chapter.write_text(chapter.read_text() + "\n![Static on an old screen](images/noise.png)\n")
+    result = run("check", str(scaffold))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"warning: .*welcome\.md \(line 9\): image 'images/noise\.png' is \d+ KiB even at 1280 px wide",
+                     result.output), result.output
 
 
 def test_a_theme_cannot_smuggle_css(scaffold: Path):
