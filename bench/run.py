@@ -41,7 +41,7 @@ def check(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
-def weight_section(ours: dict, theirs: dict) -> list[str]:
+def weight_section(ours: dict, theirs: dict, one_language: int) -> list[str]:
     lines = ["## 1. Page weight (gzip, KB = 1000 bytes)", "",
              "| storymap component | KB gz |", "|---|---:|"]
     lines += [f"| {name} | {kb(size)} |" for name, size in ours.items()]
@@ -57,7 +57,9 @@ def weight_section(ours: dict, theirs: dict) -> list[str]:
               "reachable registry has them: " + ", ".join(f"`{u.rsplit('/', 1)[-1]}`" for u in NOT_COUNTED)
               + ". Font files that Font Awesome's CSS would load on use are not counted either.",
               "- Our page also carries what folium's does not: both languages' text, the explore tables, "
-              "and a vector map per chapter for print and readers without JavaScript.", ""]
+              "and a vector map per chapter for print and readers without JavaScript.",
+              f"- One language only (`storymap build --lang en`): **{kb(one_language)} KB** gz — ratio "
+              f"**{one_language / base:.2f}**.", ""]
     return lines
 
 
@@ -156,6 +158,8 @@ def main() -> None:
         ours_html = (tmp / "ours" / "index.html").read_text(encoding="utf-8")
         weights = (weight.our_components(ours_html),
                    weight.folium_components((tmp / "folium" / "cdn.html").read_text(encoding="utf-8"), assets))
+        pipeline.build(REPO, tmp / "ours-en", lang="en")
+        one_language = weight.gz((tmp / "ours-en" / "index.html").read_bytes())
         print("building the 10,000-feature stress story ...", flush=True)
         stress = synthetic.write_story(tmp / "stress", {"points": synthetic.points(10_000),
                                                         "areas": synthetic.polygons(10_000)})
@@ -176,7 +180,7 @@ def main() -> None:
              f"Written by `python bench/run.py` (storymap {__version__}, Python {platform.python_version()}, "
              f"{platform.machine()}, 2 cores). Numbers vary from run to run by a few per cent; ratios against "
              "folium are measured in the same run.", "", "![Page weight and build time](benchmarks.svg)", ""]
-    lines += weight_section(*weights) + timing_section(timing) + scale_section(scaling) + geometry_section(geo)
+    lines += weight_section(*weights, one_language) + timing_section(timing) + scale_section(scaling) + geometry_section(geo)
     (docs / "benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

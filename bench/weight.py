@@ -17,7 +17,7 @@ def our_components(html: str) -> dict[str, int]:
     scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
     styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
     data = re.findall(r'<script type="application/json" id="sm-data">(.*?)</script>', html, re.S)
-    figures = re.findall(r'<figure class="sm-print-map">.*?</figure>', html, re.S)
+    figures = re.findall(r'<figure class="sm-print-map">.*?</figure>|<svg class="sm-figure-defs".*?</svg>', html, re.S)
     leaflet_js = [s for s in scripts if "Leaflet 1.9.4" in s[:400]]
     leaflet_css = [s for s in styles if ".leaflet-pane" in s[:2000]]
     own_js = [s for s in scripts if s not in leaflet_js]
