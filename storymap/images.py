@@ -118,11 +118,11 @@ def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
         elif not path.is_file():
             problems.append(Problem(f"image file {src!r} not found", doc.path, place))
         else:
-            problems.extend(_size_problems(path, src, doc.path, place))
+            problems.extend(_file_problems(path, src, doc.path, place))
     return problems
 
 
-def _size_problems(path: Path, src: str, where: Path, place: str) -> list[Problem]:
+def _file_problems(path: Path, src: str, where: Path, place: str) -> list[Problem]:
     try:
         prepared = prepare(path)
     except ValueError as error:

@@ -215,6 +215,7 @@
     const visible = api.visibleLayers();
     if (visible.indexOf(def.id) === -1) api.showLayers(visible.concat(def.id));
     if (!api.layers[def.id].hasLayer(layer)) api.setYear(null); // filtered out by the year: show all again
+    if (!api.map.hasLayer(layer)) api.map.addLayer(layer); // a large layer's features arrive in slices
     if (layer.getLatLng) api.map.setView(layer.getLatLng(), Math.max(api.map.getZoom(), 15), { animate: false });
     else api.map.fitBounds(layer.getBounds(), { maxZoom: 16, animate: false });
     layer.openPopup();

@@ -92,3 +92,14 @@ def test_the_year_filter_holds_while_a_large_layer_joins(large_page, browser):
     page.wait_for_timeout(300)
     assert page.evaluate(ON_MAP) == existing
     assert page.evaluate("() => !storymap.map.hasLayer(storymap.feature('p0'))")  # p0 appears in 2000
+
+
+def test_search_opens_a_feature_of_a_large_layer_before_its_slice_arrives(large_page, browser):
+    page, traffic = _open(browser, large_page)
+    page.evaluate("() => { storymap.goTo('none', {instant: true}); }")
+    wait_until(page, f"({ON_MAP})() === 0")
+    page.evaluate("() => { storymap.explore.enter(); storymap.explore.focus('p4499'); }")  # in the last slice
+    wait_until(page, "!!document.querySelector('.leaflet-popup-content h3')")
+    assert page.locator(".leaflet-popup-content h3").inner_text() == "P4499"
+    wait_until(page, f"({ON_MAP})() === {COUNT}")
+    assert traffic.errors == []
