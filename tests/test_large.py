@@ -39,7 +39,7 @@ def large_page(tmp_path_factory):
     (root / "data/many.geojson").write_text(json.dumps(_grid_points(COUNT)))
     (root / "data/few.geojson").write_text(json.dumps(collection(
         feature("f", {"type": "Point", "coordinates": [7.2, 51.48]}))))
-    write(root / "chapters/en/all.md", "---\ntitle: All\nview: {center: [51.465, 7.21], zoom: 12}\nlayers: [many]\n---\nMany dots.\n")
+    write(root / "chapters/en/all.md", "---\ntitle: All\nview: {center: [51.465, 7.21], zoom: 12}\nlayers: [many]\nhighlight: [p4499]\n---\nMany dots.\n")
     write(root / "chapters/en/none.md", "---\ntitle: None\nview: {center: [51.465, 7.21], zoom: 13}\nlayers: [few]\n---\nOne dot.\n")
     pipeline.build(root, root / "site")
     return (root / "site" / "index.html").as_uri()
@@ -63,6 +63,8 @@ def test_a_large_layer_is_on_a_canvas_and_comes_and_goes_whole(large_page, brows
     page.evaluate("() => { storymap.goTo('all', {instant: true}); }")
     wait_until(page, f"({ON_MAP})() === {COUNT}")
     assert page.evaluate("() => document.querySelectorAll('.leaflet-sm-pane-many-points-pane canvas').length") == 1
+    # The chapter's highlight is labelled, though its feature came with the last slice.
+    assert page.locator(".leaflet-tooltip").all_inner_texts() == ["P4499"]
     assert page.evaluate("() => storymap.visibleLayers()") == ["many"]
     page.evaluate("() => { storymap.goTo('none', {instant: true}); }")
     wait_until(page, f"({ON_MAP})() === 0")
