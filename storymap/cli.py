@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, pipeline
+from . import __version__, images, pipeline
 from .new import new_story
 from .errors import Problem, StoryError
 
@@ -79,22 +79,27 @@ def main() -> None:
               help="Output folder; index.html is written inside. Replaced only if storymap wrote it.")
 @click.option("--lang", metavar="CODE", help="Build one of the story's languages only (default: all, with a switch).")
 @click.option("--handout", is_flag=True, help="Also write handout.<lang>.html: the printable handout per language (static, no script).")
-@click.option("--single-file", is_flag=True, hidden=True, help="Accepted for clarity: index.html is always one self-contained file.")
+@click.option("--single-file/--no-single-file", default=True,
+              help="One self-contained index.html (default), or chapter images as files in images/ beside it "
+                   "(a lighter page whose images load as the reader reaches them).")
 @click.option("--progress/--no-progress", default=None, help="Say each step as it happens (default: on a terminal).")
 @debug_option
 def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_file: bool, progress: bool | None,
           debug: bool) -> None:
     """Build STORY_DIR (default: the current folder) into a static site.
 
-    index.html is one self-contained file: Leaflet, styles, data and chapter maps are inside, so it
-    works from a USB stick with no network (only the basemap tiles need one).
+    index.html is one self-contained file: Leaflet, styles, data, chapter maps and images are
+    inside, so it works from a USB stick with no network (only the basemap tiles need one).
     """
-    del single_file  # the only kind of build there is
     show = sys.stderr.isatty() if progress is None else progress
     say = (lambda message: click.echo(f"… {message}", err=True)) if show else (lambda _message: None)
-    report = _run(debug, pipeline.build, story_dir, out, lang=lang, handout=handout, progress=say)
+    report = _run(debug, pipeline.build, story_dir, out, lang=lang, handout=handout,
+                  single_file=single_file, progress=say)
     _report(report.warnings)
     extra = " and the handouts" if handout else ""
+    if not single_file:
+        count = len(list((report.out / images.IMAGE_FOLDER).glob("*")))
+        extra += f" (and {_plural(count, 'image')} in {images.IMAGE_FOLDER}/)"
     weight = report.weight
     click.echo(f"Built {report.out / 'index.html'}{extra}: {_summary(report)}.")
     click.echo(f"Page: {report.bytes_written / 1024:.0f} KiB, {weight['page_gz'] / 1024:.0f} KiB gzipped "

@@ -1,14 +1,17 @@
 """Images in chapters: checked at load (alt text, a readable image file in the story folder),
-sized for phones, and embedded into the page as data: URIs, so that the page stays one file."""
+sized for phones, and embedded into the page as data: URIs, so that the page stays one file (or,
+on request, written as files beside it)."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -17,6 +20,8 @@ from .errors import Problem
 from .load import Document, inside
 
 __all__ = ["MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "image_problems", "prepare"]
+
+IMAGE_FOLDER = "images"  # beside index.html, when the images are not embedded
 
 TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
          ".webp": "image/webp", ".svg": "image/svg+xml"}
@@ -96,6 +101,11 @@ def _images(text: str):
                 yield (token.map[0] + 1 if token.map else 1), child.attrs.get("src", ""), child.content
 
 
+def _local(story_dir: Path, src: str) -> Path:
+    """The file an image source names: Markdown writes a space in a file name as %20."""
+    return inside(story_dir, unquote(src))
+
+
 def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
     """Every image needs alt text and must be an image file inside the story folder."""
     body_start = doc.path.read_text("utf-8-sig").replace("\r\n", "\n").count("\n") - doc.body.count("\n")
@@ -109,7 +119,7 @@ def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
                                     doc.path, place))
             continue
         try:
-            path = inside(story_dir, src)
+            path = _local(story_dir, src)
         except ValueError as exc:
             problems.append(Problem(f"image: {exc}", doc.path, place))
             continue
@@ -137,15 +147,30 @@ def _file_problems(path: Path, src: str, where: Path, place: str) -> list[Proble
 _SRC = re.compile(r'<img ([^>]*?)src="([^"]+)"')
 
 
-def embed(html: str, story_dir: Path | None) -> str:
-    """Replace the relative image sources in sanitised chapter HTML by data: URIs of the prepared
-    images, with their size (so that the text does not jump while they decode)."""
+def _file_name(image: Prepared, path: Path) -> str:
+    """images/<content hash>-<name>: the same image gets the same name, a changed one a new name
+    (so that a browser's cache never shows an old picture)."""
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "image"
+    extension = path.suffix.lower()
+    return f"{IMAGE_FOLDER}/{hashlib.sha256(image.data).hexdigest()[:12]}-{stem}{extension}"
+
+
+def embed(html: str, story_dir: Path | None, files: dict[str, bytes] | None = None) -> str:
+    """Point the relative image sources in sanitised chapter HTML at the prepared images, with
+    their size (so that the text does not jump while they load): as data: URIs inside the page,
+    or, when `files` is given, as files beside it (added to `files`, path -> bytes)."""
     if story_dir is None:
         return html
 
     def replace(match: re.Match) -> str:
-        image = prepare(inside(story_dir, match.group(2).replace("&amp;", "&")))
+        path = _local(story_dir, match.group(2).replace("&amp;", "&"))
+        image = prepare(path)
+        if files is None:
+            src = _base64(image.mime, image.data)
+        else:
+            src = _file_name(image, path)
+            files[src] = image.data
         size = f'width="{image.width}" height="{image.height}" ' if image.width else ""
-        return f'<img {match.group(1)}{size}src="{_base64(image.mime, image.data)}"'
+        return f'<img {match.group(1)}{size}src="{src}"'
 
     return _SRC.sub(replace, html)

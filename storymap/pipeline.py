@@ -406,20 +406,23 @@ def _one_language(story: model.Story, lang: str | None) -> model.Story:
 
 
 def build(story_dir: Path, out: Path, *, lang: str | None = None, handout: bool = False,
-          dev_build: int | None = None, progress: Progress = _quiet) -> Report:
+          single_file: bool = True, dev_build: int | None = None, progress: Progress = _quiet) -> Report:
     """Build the story in `story_dir` into the folder `out`: index.html, and the handouts if asked.
+    `single_file=False` writes chapter images beside the page (images/) instead of into it.
     `dev_build` is `storymap serve`'s build number (the page then reloads itself on newer builds)."""
     story, warnings = read_story(story_dir, progress)
     story = _one_language(story, lang)
     progress("Rendering the page and its chapter maps")
-    page = render.render_page(story, dev_build=dev_build)
+    image_files: dict[str, bytes] | None = None if single_file else {}
+    page = render.render_page(story, dev_build=dev_build, image_files=image_files)
     weight = render.page_weight(page)
     _check_budget(weight, story.budget, story_dir)
     files = {"index.html": page.encode("utf-8")}
     if handout:  # one printable handout per language: handout.en.html, handout.de.html, ...
         for language in story.languages:
-            page = render.render_page(story.in_language(language), handout=True)
+            page = render.render_page(story.in_language(language), handout=True, image_files=image_files)
             files[f"handout.{language}.html"] = page.encode("utf-8")
+    files.update(image_files or {})
     progress(f"Writing {', '.join(sorted(files))}")
     written = write.write_site(files, Path(out))
     return Report(Path(story_dir), written, {l.id: len(l.data["features"]) for l in story.layers},

@@ -63,9 +63,10 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def markdown_html(text: str, story_dir: Path | None = None) -> Markup:
+def markdown_html(text: str, story_dir: Path | None = None, image_files: dict[str, bytes] | None = None) -> Markup:
     """Chapter Markdown to sanitised HTML (nh3 is the second fence after markdown-it's escaping);
-    images from the story folder are then embedded (validated at load by images.image_problems)."""
+    images from the story folder are then embedded, or linked as files added to `image_files`
+    (validated at load by images.image_problems)."""
     html = _markdown().render(text)
     clean = nh3.clean(
         html,
@@ -76,7 +77,7 @@ def markdown_html(text: str, story_dir: Path | None = None) -> Markup:
         link_rel="noopener noreferrer",
     )
     clean = clean.replace("<img ", '<img loading="lazy" ')
-    return Markup(images.embed(clean, story_dir))
+    return Markup(images.embed(clean, story_dir, image_files))
 
 
 def script_json(value: Any) -> Markup:
@@ -208,9 +209,9 @@ def _leaflet() -> tuple[str, str]:
     return js, root.joinpath("leaflet.css").read_text("utf-8")
 
 
-def _environment(story_dir: Path | None = None) -> jinja2.Environment:
+def _environment(story_dir: Path | None = None, image_files: dict[str, bytes] | None = None) -> jinja2.Environment:
     """Templates: the story's own `templates/` folder first (to override any template by name),
-    then storymap's."""
+    then storymap's. Chapter images go into `image_files` when it is given (see markdown_html)."""
     loaders = [jinja2.FileSystemLoader(str(resources.files("storymap.templates")))]
     if story_dir is not None and (story_dir / "templates").is_dir():
         loaders.insert(0, jinja2.FileSystemLoader(str(story_dir / "templates")))
@@ -220,7 +221,7 @@ def _environment(story_dir: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["markdown"] = lambda text: markdown_html(text, story_dir)
+    env.filters["markdown"] = lambda text: markdown_html(text, story_dir, image_files)
     env.globals["chart"] = timeline_chart
     env.globals["map_description"] = map_description
     return env
@@ -285,14 +286,16 @@ def _tile_origin(url: str) -> str:
     return f"https://{host}"
 
 
-def content_security_policy(scripts: list[str], styles: list[str], basemap_url: str, dev: bool = False) -> str:
+def content_security_policy(scripts: list[str], styles: list[str], basemap_url: str, dev: bool = False,
+                            own_images: bool = False) -> str:
     """Only the page's own inline code (by hash), its embedded data and the tile server; while
-    `storymap serve` runs, also the connection that tells the page to reload."""
+    `storymap serve` runs, also the connection that tells the page to reload; with `own_images`,
+    image files from the page's own folder."""
     return "; ".join([
         "default-src 'none'",
         "script-src " + (" ".join(_csp_hash(code) for code in scripts) or "'none'"),
         "style-src " + " ".join(_csp_hash(code) for code in styles),
-        f"img-src {_tile_origin(basemap_url)} data:",
+        f"img-src {_tile_origin(basemap_url)} data:" + (" 'self'" if own_images else ""),
         "base-uri 'none'",
         "form-action 'none'",
         *(["connect-src 'self'"] if dev else []),
@@ -339,10 +342,12 @@ def theme_css(theme: dict[str, str]) -> str | None:
     return ":root{" + ";".join(pairs) + "}" if pairs else None
 
 
-def render_page(story: Story, handout: bool = False, dev_build: int | None = None) -> str:
+def render_page(story: Story, handout: bool = False, dev_build: int | None = None,
+                image_files: dict[str, bytes] | None = None) -> str:
     """The whole page as one HTML string; `handout=True` gives the static, printable handout instead;
     with `dev_build` (serve's build number) the page `storymap serve` shows, which reloads itself
-    when the server has a newer build."""
+    when the server has a newer build. With `image_files`, chapter images are not embedded but
+    added to it (path beside the page -> bytes) and linked."""
     leaflet_js, leaflet_css = _leaflet()
     print_css = _asset("print.css")
     if handout:
@@ -364,7 +369,7 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
     theme = theme_css(story.theme)
     if theme:
         styles.append(_inline(theme, "theme"))
-    template = _environment(story.source_dir).get_template("page.html.j2")
+    template = _environment(story.source_dir, image_files).get_template("page.html.j2")
     return template.render(
         story=story,
         version=__version__,
@@ -379,5 +384,5 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         styles=styles,
         print_css=None if handout else print_css,
         csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
-                                    dev=dev_build is not None),
+                                    dev=dev_build is not None, own_images=image_files is not None),
     )

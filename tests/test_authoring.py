@@ -218,6 +218,7 @@ def test_theme_template_override_and_images(scaffold: Path, tmp_path: Path):
         ("![](images/pit.png)", ["line 9", "has no alt text"]),
         ("![a pit](https://example.org/pit.png)", ["must be a file in the story folder"]),
         ("![a pit](../../secret.png)", ["outside the story folder"]),
+        ("![a pit](%2e%2e/%2e%2e/secret.png)", ["outside the story folder"]),
         ("![a pit](images/none.png)", ["not found"]),
         ("![a pit](images/broken.png)", ["line 9", "'images/broken.png' cannot be read as an image"]),
     ],
@@ -264,6 +265,32 @@ def test_a_phone_photo_is_sized_turned_and_stripped_of_its_metadata(scaffold: Pa
         assert (shown.width, shown.height) == (width, height) == (1280, 1920)
         assert not shown.getexif(), "the GPS position must not reach the page"
     assert len(data) < (scaffold / "images" / "shaft.jpg").stat().st_size
+
+
+def test_images_beside_the_page_load_lazily_from_disk(scaffold: Path, tmp_path: Path, browser):
+    (scaffold / "images").mkdir()
+    _photo(scaffold / "images" / "Shaft Tower.jpg", 3000, 2000)
+    chapter = scaffold / "chapters/en/places.md"
+    chapter.write_text(chapter.read_text() + "\n![The shaft tower](images/Shaft%20Tower.jpg)\n")
+    result = run("build", str(scaffold), "-o", str(tmp_path / "site"), "--no-single-file")
+    assert result.exit_code == 0, result.output
+    assert "(and 1 image in images/)" in result.output
+    [image] = (tmp_path / "site" / "images").iterdir()
+    assert re.fullmatch(r"[0-9a-f]{12}-shaft-tower\.jpg", image.name)
+    html = (tmp_path / "site" / "index.html").read_text()
+    assert f'width="1280" height="1920" src="images/{image.name}"' in html and "data:image/jpeg" not in html
+    again = run("build", str(scaffold), "-o", str(tmp_path / "again"), "--no-single-file")
+    assert again.exit_code == 0 and (tmp_path / "again" / "images" / image.name).read_bytes() == image.read_bytes()
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    traffic = watch(page)
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    wait_until(page, "!!(window.storymap && storymap.map)")
+    shown = "document.querySelector('#places img').complete && document.querySelector('#places img').naturalWidth"
+    page.evaluate("() => { storymap.goTo('places', {instant: true}); }")
+    wait_until(page, shown)
+    assert page.evaluate(f"() => {shown}") == 1280  # the page's own folder is allowed by its policy
+    assert traffic.other == [] and traffic.errors == []
 
 
 def test_an_image_too_heavy_even_when_scaled_is_a_warning(scaffold: Path):

@@ -5,7 +5,6 @@ chapter and the year filter want ends up on the map, and none that they do not."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
