@@ -64,6 +64,9 @@ def _prepare(path: Path, _mtime_ns: int, _size: int) -> Prepared:  # the file's 
                 return Prepared(mime, raw, image.width, image.height, False)
             upright = ImageOps.exif_transpose(image)  # the photo as seen, before its EXIF goes
             return _reencode(upright, mime, image.info.get("icc_profile"))
+    except Image.DecompressionBombError:  # its header claims more pixels than any photo has
+        raise ValueError("claims too many pixels to be read safely (over "
+                         f"{2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValueError(f"cannot be read as an image ({error})") from None
 

@@ -10,6 +10,7 @@ import random
 import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import jsonschema
@@ -212,6 +213,12 @@ def test_theme_template_override_and_images(scaffold: Path, tmp_path: Path):
     assert 'alt="The pit head in 1960"' in html
 
 
+def _png_claiming(width: int, height: int) -> bytes:
+    """The 1×1 PNG with a header that claims another size (a decompression bomb's calling card)."""
+    header = b"IHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big") + PNG[24:29]
+    return PNG[:12] + header + zlib.crc32(header).to_bytes(4, "big") + PNG[33:]
+
+
 @pytest.mark.parametrize(
     "markdown, words",
     [
@@ -221,12 +228,14 @@ def test_theme_template_override_and_images(scaffold: Path, tmp_path: Path):
         ("![a pit](%2e%2e/%2e%2e/secret.png)", ["outside the story folder"]),
         ("![a pit](images/none.png)", ["not found"]),
         ("![a pit](images/broken.png)", ["line 9", "'images/broken.png' cannot be read as an image"]),
+        ("![a pit](images/bomb.png)", ["line 9", "'images/bomb.png' claims too many pixels"]),
     ],
 )
 def test_bad_images_are_refused_with_their_line(scaffold: Path, markdown: str, words: list[str]):
     (scaffold / "images").mkdir()
     (scaffold / "images" / "pit.png").write_bytes(PNG)
     (scaffold / "images" / "broken.png").write_bytes(PNG[:40])  # cut off after the header
+    (scaffold / "images" / "bomb.png").write_bytes(_png_claiming(100_000, 100_000))
     chapter = scaffold / "chapters/en/welcome.md"
     chapter.write_text(chapter.read_text() + "\n" + markdown + "\n")
     result = run("check", str(scaffold))
