@@ -67,7 +67,9 @@ def _prepare(path: Path, _mtime_ns: int, _size: int) -> Prepared:  # the file's 
     except Image.DecompressionBombError:  # its header claims more pixels than any photo has
         raise ValueError("claims too many pixels to be read safely (over "
                          f"{2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except UnidentifiedImageError:
+        raise ValueError("cannot be read as an image (damaged, or not the format its name says)") from None
+    except (OSError, SyntaxError, ValueError) as error:
         raise ValueError(f"cannot be read as an image ({error})") from None
 
 
@@ -87,13 +89,8 @@ def _reencode(image: Image.Image, mime: str, icc_profile: bytes | None) -> Prepa
     return Prepared(mime, out.getvalue(), image.width, image.height, scaled)
 
 
-def _base64(mime: str, data: bytes) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def data_uri(path: Path) -> str:
-    """The file as it is, as a data: URI (for the logo, which the theme sizes)."""
-    return _base64(TYPES[path.suffix.lower()], path.read_bytes())
+def data_uri(image: Prepared) -> str:
+    return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 
 def _images(text: str):
@@ -169,7 +166,7 @@ def embed(html: str, story_dir: Path | None, files: dict[str, bytes] | None = No
         path = _local(story_dir, match.group(2).replace("&amp;", "&"))
         image = prepare(path)
         if files is None:
-            src = _base64(image.mime, image.data)
+            src = data_uri(image)
         else:
             src = _file_name(image, path)
             files[src] = image.data

@@ -127,7 +127,11 @@ def _theme(story_dir: Path, story: Document, problems: list[Problem]) -> dict[st
             problems.append(Problem(f"logo {theme['logo']!r} is not an image file in the story folder",
                                     story.path, story.place(("theme", "logo"))))
             return {k: v for k, v in theme.items() if k != "logo"}
-        theme["logo"] = images.data_uri(path)
+        try:  # sized and stripped of metadata like a chapter's images
+            theme["logo"] = images.data_uri(images.prepare(path))
+        except ValueError as exc:
+            problems.append(Problem(f"logo {theme['logo']!r} {exc}", story.path, story.place(("theme", "logo"))))
+            return {k: v for k, v in theme.items() if k != "logo"}
     return theme
 
 

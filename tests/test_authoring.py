@@ -321,6 +321,16 @@ def test_a_theme_cannot_smuggle_css(scaffold: Path):
     assert result.exit_code == 1 and "key theme.font" in result.output
 
 
+def test_a_broken_logo_is_refused_with_its_key(scaffold: Path):
+    (scaffold / "logo.png").write_bytes(PNG[:40])
+    story = (scaffold / "story.yml").read_text()
+    (scaffold / "story.yml").write_text(story + "theme: {logo: logo.png}\n")
+    result = run("check", str(scaffold))
+    assert result.exit_code == 1
+    assert re.search(r"story\.yml \(line \d+, key theme\.logo\): logo 'logo\.png' cannot be read as an image "
+                     r"\(damaged, or not the format its name says\)", result.output), result.output
+
+
 def test_progress_is_shown_on_request(scaffold: Path, tmp_path: Path):
     result = run("build", str(scaffold), "-o", str(tmp_path / "site"), "--progress")
     assert "… Reading layer 1/1: places" in result.output and "… Writing index.html" in result.output
