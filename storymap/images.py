@@ -19,7 +19,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import Problem
 from .load import Document, inside
 
-__all__ = ["MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "image_problems", "prepare"]
+__all__ = ["IMAGE_FOLDER", "MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "image_problems",
+           "prepare"]
 
 IMAGE_FOLDER = "images"  # beside index.html, when the images are not embedded
 

@@ -119,20 +119,23 @@ def _theme(story_dir: Path, story: Document, problems: list[Problem]) -> dict[st
     theme = dict(story.data.get("theme", {}))
     if "logo" in theme:
         try:
-            path = load.inside(story_dir, theme["logo"])
+            theme["logo"] = _logo_uri(story_dir, theme["logo"])
         except ValueError as exc:
             problems.append(Problem(str(exc), story.path, story.place(("theme", "logo"))))
-            return {k: v for k, v in theme.items() if k != "logo"}
-        if path.suffix.lower() not in images.TYPES or not path.is_file():
-            problems.append(Problem(f"logo {theme['logo']!r} is not an image file in the story folder",
-                                    story.path, story.place(("theme", "logo"))))
-            return {k: v for k, v in theme.items() if k != "logo"}
-        try:  # sized and stripped of metadata like a chapter's images
-            theme["logo"] = images.data_uri(images.prepare(path))
-        except ValueError as exc:
-            problems.append(Problem(f"logo {theme['logo']!r} {exc}", story.path, story.place(("theme", "logo"))))
-            return {k: v for k, v in theme.items() if k != "logo"}
+            del theme["logo"]
     return theme
+
+
+def _logo_uri(story_dir: Path, name: str) -> str:
+    """The logo, checked, sized and stripped of metadata like a chapter's images; a ValueError
+    says what is wrong with it."""
+    path = load.inside(story_dir, name)
+    if path.suffix.lower() not in images.TYPES or not path.is_file():
+        raise ValueError(f"logo {name!r} is not an image file in the story folder")
+    try:
+        return images.data_uri(images.prepare(path))
+    except ValueError as exc:
+        raise ValueError(f"logo {name!r} {exc}") from None
 
 
 def _unlisted_chapters(story_dir: Path, story: Document) -> list[Problem]:
