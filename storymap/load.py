@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import yaml
 from .errors import StoryError
 
 __all__ = [
+    "ACCURACY_LEVELS",
     "Document",
+    "UI_TEXT",
     "STORY_FILE",
     "chapter_path",
     "inside",
@@ -33,6 +36,13 @@ CHAPTERS_DIR = "chapters"
 MAX_DATA_BYTES = 200 * 1024 * 1024  # a bound on what one data file may cost in memory
 
 KeyPath = tuple[Any, ...]
+
+# The page's interface text per language (templates/ui.yml); other languages fall back to English.
+UI_TEXT: dict[str, dict[str, Any]] = yaml.safe_load(
+    resources.files("storymap.templates").joinpath("ui.yml").read_text("utf-8"))
+# How exact a feature's position is (its `accuracy` property): the levels are the ones ui.yml
+# explains to readers, so the check, the popups and the page's key to them cannot disagree.
+ACCURACY_LEVELS: tuple[str, ...] = tuple(UI_TEXT["en"]["accuracy_levels"])
 
 
 @dataclass

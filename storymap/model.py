@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .load import ACCURACY_LEVELS
+
 __all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "Story", "View", "default_style", "localise"]
 
 DEFAULT_BASEMAP = {
@@ -92,6 +94,11 @@ class Layer:
     def feature_ids(self) -> list[str]:
         return [f["id"] for f in self.data["features"]]
 
+    @property
+    def accuracies(self) -> set[str]:
+        """The `accuracy` values its features state (how exact each position is)."""
+        return {f["properties"]["accuracy"] for f in self.data["features"] if f["properties"].get("accuracy")}
+
     def features_in(self, year: int | None) -> list[str]:
         """Ids of the features shown in `year`: all without a year or `time`; otherwise those that
         had begun and not ended (a feature whose start is unknown is not shown)."""
@@ -143,6 +150,12 @@ class Story:
     def in_language(self, lang: str) -> "Story":
         """The story with one language only: every per-language text keeps just that language."""
         return _only(self, set(self.languages), lang)
+
+    @property
+    def accuracy_levels(self) -> tuple[str, ...]:
+        """The known accuracy levels its features use, in the order the page explains them."""
+        used = set().union(*(layer.accuracies for layer in self.layers))
+        return tuple(level for level in ACCURACY_LEVELS if level in used)
 
     def visible_layers(self, chapter: Chapter) -> list[str]:
         """Layers on the map in a chapter: its own, plus every context layer, in drawing order."""

@@ -24,12 +24,12 @@ import nh3
 import rcssmin
 import rjsmin
 import segno
-import yaml
 from folium.template import Template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__, images
+from .load import UI_TEXT
 from .figures import Figures
 from .model import Chapter, Layer, Story
 
@@ -47,9 +47,6 @@ __all__ = [
 CANVAS_THRESHOLD = 1000  # features; a larger layer is drawn on a canvas instead of as SVG elements
 MAP_NAME = "map_story"  # fixed element name: folium's default is a random id, which breaks byte-identical builds
 
-# The page's interface text per language (templates/ui.yml); other languages fall back to English.
-UI_TEXT: dict[str, dict[str, str]] = yaml.safe_load(
-    resources.files("storymap.templates").joinpath("ui.yml").read_text("utf-8"))
 
 _ALLOWED_TAGS = {
     "a", "abbr", "img", "blockquote", "br", "code", "em", "h3", "h4", "hr", "li", "ol", "p", "pre",

@@ -17,7 +17,7 @@ import jsonschema
 import numpy as np
 
 from .errors import Problem
-from .load import Document
+from .load import ACCURACY_LEVELS, Document
 
 __all__ = [
     "GEOMETRY_TYPES",
@@ -251,10 +251,23 @@ def _chapter_map(doc: Document) -> tuple:
     return (data.get("view"), data.get("layers", []), data.get("highlight", []), data.get("year"))
 
 
+def _unknown_accuracy(path: Path, rows: list[dict]) -> list[Problem]:
+    """An `accuracy` the page cannot explain to readers (a typo, or a word of the author's own)."""
+    unknown = [(n, props["accuracy"]) for n, props in enumerate(rows, start=1)
+               if props.get("accuracy") and props["accuracy"] not in ACCURACY_LEVELS]
+    if not unknown:
+        return []
+    first, value = unknown[0]
+    return [Problem(f"{len(unknown)} of {len(rows)} features have an 'accuracy' that is none of "
+                    f"{', '.join(ACCURACY_LEVELS)} (first: feature {first}, {value!r}); the page shows it as written",
+                    path, None, "warning")]
+
+
 def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapters: list[Document],
                        properties: dict[str, tuple[Path, list[dict]]]) -> list[Problem]:
     """Things that build but are probably mistakes: a story layer no chapter shows, a chapter that
-    leaves the map as the one before it, features without `source` or `accuracy`, a data file
+    leaves the map as the one before it, features without `source` or `accuracy` or with an
+    accuracy level the page cannot explain, a data file
     over the story's `budget.layer_kb`."""
     problems = []
     used = {layer for doc in chapters for layer in doc.data.get("layers", [])}
@@ -273,6 +286,7 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
             if missing:
                 problems.append(Problem(f"{len(missing)} of {len(rows)} features have no {key!r} "
                                         f"(first: feature {missing[0]})", path, None, "warning"))
+        problems.extend(_unknown_accuracy(path, rows))
     limit = (story.data.get("budget") or {}).get("layer_kb")
     if limit:
         for path, _ in properties.values():

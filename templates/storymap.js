@@ -81,6 +81,7 @@
     const ui = data.ui[api.language];
     if (props.area_ha != null) addRow(list, ui.area, props.area_ha + " ha");
     if (props.length_km != null) addRow(list, ui.length, props.length_km + " km");
+    if (props.accuracy) addRow(list, ui.accuracy, accuracyText(ui, props.accuracy));
     const source = property(props, "source");
     const url = safeUrl(props.source_url);
     if (source || url) {
@@ -93,6 +94,12 @@
     }
     if (list.childNodes.length) box.appendChild(list);
     return box;
+  }
+
+  // A known accuracy level reads as its word and what it means; any other value as written.
+  function accuracyText(ui, level) {
+    const known = ui.accuracy_levels[level];
+    return known ? known.label + " \u2014 " + known.note : String(level);
   }
 
   function addRow(list, label, value) {

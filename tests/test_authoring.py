@@ -170,6 +170,15 @@ def test_check_reports_five_planted_mistakes_at_once(scaffold: Path):
     assert "2 errors, 3 warnings; nothing was written." in out
 
 
+def test_an_accuracy_the_page_cannot_explain_is_a_warning(scaffold: Path):
+    data = scaffold / "data/places.geojson"
+    data.write_text(data.read_text().replace('"accuracy": "approximate"', '"accuracy": "aproximate"', 1))
+    result = run("check", str(scaffold))
+    assert result.exit_code == 0, result.output
+    assert ("places.geojson: 1 of 3 features have an 'accuracy' that is none of surveyed, approximate, "
+            "estimated, schematic (first: feature 1, 'aproximate')") in result.output
+
+
 def _registry() -> Registry:
     resources = [(p.name, Resource.from_contents(json.loads(p.read_text()))) for p in SCHEMAS.glob("*.json")]
     return Registry().with_resources(resources)

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from shapely.geometry import box, shape
 
-from storymap import pipeline
+from storymap import load, pipeline
 
 REPO = Path(__file__).resolve().parent.parent
 BOCHUM = box(7.09, 51.40, 7.36, 51.54)  # the city with a margin (lon/lat)
 EMSCHER_REGION = box(6.6, 51.40, 7.7, 51.66)  # Holzwickede to the Rhine at Dinslaken
-ACCURACY = {"surveyed", "approximate", "schematic"}
+ACCURACY = set(load.ACCURACY_LEVELS)
+# Placed from a description or an address, not from a coordinate: off by up to hundreds of metres.
+ESTIMATED = {"mpi-sp", "tzr", "hgi", "gesundheitscampus"}
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,11 @@ def test_every_feature_is_named_sourced_and_honest_about_accuracy(story):
             assert props.get("accuracy") in ACCURACY, where
             if layer.kind == "story":
                 assert props.get("description") and props.get("description_de"), where
+
+
+def test_points_placed_from_descriptions_say_they_are_estimated(story):
+    accuracy = {f["id"]: f["properties"]["accuracy"] for layer in story.layers for f in layer.data["features"]}
+    assert {fid for fid, level in accuracy.items() if level == "estimated"} >= ESTIMATED
 
 
 def test_drawn_lines_and_outlines_are_schematic(story):

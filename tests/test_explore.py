@@ -84,6 +84,31 @@ def test_a_popup_shows_the_computed_area_and_the_source(explore):
     assert f"{length} km" in emscher
 
 
+def test_popups_and_tables_say_how_exact_each_place_is(explore):
+    page, story = explore
+    text = page.evaluate("""() => { storymap.explore.focus('mpi-sp');
+        return storymap.feature('mpi-sp').getPopup().getElement().innerText; }""")
+    assert "Accuracy" in text and "estimated \u2014 placed from a description; may be off by hundreds of metres" in text
+    page.locator("[data-sm-table-layer=innovation] summary").click()
+    assert page.locator("tr[data-sm-feature=mpi-sp] td").last.inner_text() == "estimated"
+    page.click("button[data-sm-set-lang=de]")
+    text = page.evaluate("""() => { storymap.explore.focus('hannover');
+        return storymap.feature('hannover').getPopup().getElement().innerText; }""")
+    assert "Genauigkeit" in text and "ungefähr" in text
+    assert page.locator("tr[data-sm-feature=mpi-sp] td").last.inner_text() == "geschätzt"
+
+
+def test_the_end_of_the_story_explains_every_accuracy_level_it_uses(built, browser):
+    url, story = built
+    page = browser.new_page()
+    page.goto(url)
+    assert set(story.accuracy_levels) == {"approximate", "estimated", "schematic"}
+    terms = page.locator(".sm-footer [data-sm-lang=en] .sm-provenance dt").all_inner_texts()
+    assert terms == ["approximate", "estimated", "schematic"]
+    assert "hundreds of metres" in page.locator(".sm-footer [data-sm-lang=en] .sm-provenance").inner_text()
+    page.close()
+
+
 def test_the_year_slider_keeps_what_existed(explore):
     page, story = explore
     page.check("[data-sm-toggle=mines]")
