@@ -33,7 +33,7 @@ def test_four_story_layers_and_context(story):
     kinds = {layer.id: layer.kind for layer in story.layers}
     assert {k for k, v in kinds.items() if v == "story"} == {"mines", "repurposed", "emscher", "innovation"}
     assert {k for k, v in kinds.items() if v == "context"} == {"outline", "districts"}
-    assert len(features(story, "mines")) >= 15
+    assert len(features(story, "mines")) >= 40
     assert len(features(story, "repurposed")) >= 10
     assert len(features(story, "innovation")) >= 8
     assert len(features(story, "districts")) == 6
@@ -82,7 +82,7 @@ def test_the_emscher_itself_does_not_cross_bochum(story):
 def test_mines_have_years_and_polygons_have_areas(story):
     for feature in features(story, "mines"):
         props = feature["properties"]
-        assert 1700 < props["opened"] <= props["closed"] <= 1990, feature["id"]
+        assert 1600 < props["opened"] <= props["closed"] <= 1990, feature["id"]
     mark = next(f for f in features(story, "innovation") if f["id"] == "mark-51-7")
     assert mark["properties"]["area_ha"] == pytest.approx(70, abs=10)  # "about 70 ha"
 

@@ -133,7 +133,7 @@ def test_switching_language_changes_text_legend_and_popups(site, browser):
     assert page.locator("[data-sm-legend=mines] span:visible").inner_text() == "Ehemalige Zechen"
     text = page.evaluate("""() => { const l = storymap.feature('hannover'); l.openPopup();
         return l.getPopup().getElement().innerText; }""")
-    assert "Stillgelegt" in text and "Schächte ab 1857" in text
+    assert "In Betrieb bis" in text and "Schächte ab 1857" in text
     assert page.locator("#sm-announce").count() == 1
 
 
