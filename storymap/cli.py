@@ -59,8 +59,9 @@ def _plural(count: int, word: str) -> str:
 
 
 def _summary(report: pipeline.Report) -> str:
-    return ", ".join([_plural(len(report.features), "layer"), _plural(sum(report.features.values()), "feature"),
-                      _plural(report.chapters, "chapter")])
+    return ", ".join([_plural(len(report.features_per_layer), "layer"),
+                      _plural(sum(report.features_per_layer.values()), "feature"),
+                      _plural(report.chapter_count, "chapter")])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,11 +99,11 @@ def build(story_dir: Path, out: Path, lang: str | None, handout: bool, single_fi
     _report(report.warnings)
     extra = " and the handouts" if handout else ""
     if not single_file:
-        count = len(list((report.out / images.IMAGE_FOLDER).glob("*")))
+        count = sum(name.startswith(f"{images.IMAGE_FOLDER}/") for name in report.files_written)
         extra += f" (and {_plural(count, 'image')} in {images.IMAGE_FOLDER}/)"
-    weight = report.weight
-    click.echo(f"Built {report.out / 'index.html'}{extra}: {_summary(report)}.")
-    click.echo(f"Page: {report.bytes_written / 1024:.0f} KiB, {weight['page_gz'] / 1024:.0f} KiB gzipped "
+    weight = report.page_gzip
+    click.echo(f"Built {report.site / 'index.html'}{extra}: {_summary(report)}.")
+    click.echo(f"Page: {report.page_bytes / 1024:.0f} KiB, {weight['page_gz'] / 1024:.0f} KiB gzipped "
                f"(code and styles {weight['shell_gz'] / 1024:.0f} KiB).")
 
 

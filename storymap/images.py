@@ -7,10 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -20,7 +21,7 @@ from .errors import Problem
 from .load import Document, inside
 
 __all__ = ["IMAGE_FOLDER", "MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "image_problems",
-           "prepare"]
+           "local", "logo_problems", "prepare", "source_key", "sources"]
 
 IMAGE_FOLDER = "images"  # beside index.html, when the images are not embedded
 
@@ -102,9 +103,24 @@ def _images(text: str):
                 yield (token.map[0] + 1 if token.map else 1), child.attrs.get("src", ""), child.content
 
 
-def _local(story_dir: Path, src: str) -> Path:
+def local(story_dir: Path, src: str) -> Path:
     """The file an image source names: Markdown writes a space in a file name as %20."""
     return inside(story_dir, unquote(src))
+
+
+def source_key(src: str) -> str:
+    """An image source as the model keys its prepared image: unquoted and normalised, so that the
+    Markdown's `a%20b.png` and the rendered HTML's `a%20b.png` or `./a b.png` meet."""
+    return posixpath.normpath(unquote(src))
+
+
+def _is_url(src: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I))
+
+
+def sources(text: str) -> list[str]:
+    """The sources of the images a chapter's Markdown shows from the story folder."""
+    return [src for _line, src, _alt in _images(text) if not _is_url(src)]
 
 
 def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
@@ -115,12 +131,12 @@ def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
         place = f"line {body_start + line}"
         if not alt.strip():
             problems.append(Problem(f"image {src!r} has no alt text: write ![what it shows]({src})", doc.path, place))
-        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
+        if _is_url(src):
             problems.append(Problem(f"image {src!r} must be a file in the story folder (the page works offline)",
                                     doc.path, place))
             continue
         try:
-            path = _local(story_dir, src)
+            path = local(story_dir, src)
         except ValueError as exc:
             problems.append(Problem(f"image: {exc}", doc.path, place))
             continue
@@ -131,6 +147,25 @@ def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
         else:
             problems.extend(_file_problems(path, src, doc.path, place))
     return problems
+
+
+def logo_problems(story: Document, story_dir: Path) -> list[Problem]:
+    """The theme's logo must be an image file in the story folder that can be read."""
+    name = ((story.data.get("theme") or {}) if isinstance(story.data, dict) else {}).get("logo")
+    if not isinstance(name, str):
+        return []
+    place = story.place(("theme", "logo"))
+    try:
+        path = inside(story_dir, name)
+    except ValueError as exc:
+        return [Problem(str(exc), story.path, place)]
+    if path.suffix.lower() not in TYPES or not path.is_file():
+        return [Problem(f"logo {name!r} is not an image file in the story folder", story.path, place)]
+    try:
+        prepare(path)
+    except ValueError as exc:
+        return [Problem(f"logo {name!r} {exc}", story.path, place)]
+    return []
 
 
 def _file_problems(path: Path, src: str, where: Path, place: str) -> list[Problem]:
@@ -148,28 +183,27 @@ def _file_problems(path: Path, src: str, where: Path, place: str) -> list[Proble
 _SRC = re.compile(r'<img ([^>]*?)src="([^"]+)"')
 
 
-def _file_name(image: Prepared, path: Path) -> str:
+def _file_name(image: Prepared, key: str) -> str:
     """images/<content hash>-<name>: the same image gets the same name, a changed one a new name
     (so that a browser's cache never shows an old picture)."""
-    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "image"
-    extension = path.suffix.lower()
-    return f"{IMAGE_FOLDER}/{hashlib.sha256(image.data).hexdigest()[:12]}-{stem}{extension}"
+    name = PurePosixPath(key)
+    stem = re.sub(r"[^a-z0-9]+", "-", name.stem.lower()).strip("-") or "image"
+    return f"{IMAGE_FOLDER}/{hashlib.sha256(image.data).hexdigest()[:12]}-{stem}{name.suffix.lower()}"
 
 
-def embed(html: str, story_dir: Path | None, files: dict[str, bytes] | None = None) -> str:
-    """Point the relative image sources in sanitised chapter HTML at the prepared images, with
-    their size (so that the text does not jump while they load): as data: URIs inside the page,
-    or, when `files` is given, as files beside it (added to `files`, path -> bytes)."""
-    if story_dir is None:
-        return html
+def embed(html: str, prepared: dict[str, Prepared], files: dict[str, bytes] | None = None) -> str:
+    """Point the relative image sources in sanitised chapter HTML at their prepared images (see
+    `source_key`), with their size (so that the text does not jump while they load): as data: URIs
+    inside the page, or, when `files` is given, as files beside it (added to `files`, path -> bytes).
+    Reads no file: the images were prepared when the model was assembled."""
 
     def replace(match: re.Match) -> str:
-        path = _local(story_dir, match.group(2).replace("&amp;", "&"))
-        image = prepare(path)
+        key = source_key(match.group(2).replace("&amp;", "&"))
+        image = prepared[key]
         if files is None:
             src = data_uri(image)
         else:
-            src = _file_name(image, path)
+            src = _file_name(image, key)
             files[src] = image.data
         size = f'width="{image.width}" height="{image.height}" ' if image.width else ""
         return f'<img {match.group(1)}{size}src="{src}"'

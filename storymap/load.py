@@ -15,25 +15,31 @@ from typing import Any
 import frontmatter
 import yaml
 
-from .errors import StoryError
+from .errors import Problem, StoryError
 
 __all__ = [
     "ACCURACY_LEVELS",
+    "DataFile",
     "Document",
-    "UI_TEXT",
     "STORY_FILE",
+    "StoryFiles",
+    "UI_TEXT",
     "chapter_path",
+    "feature_id",
     "inside",
     "layer_path",
     "read_chapter",
     "read_features",
+    "read_story_files",
     "read_yaml",
 ]
 
 STORY_FILE = "story.yml"
 LAYERS_DIR = "layers"
 CHAPTERS_DIR = "chapters"
+TEMPLATES_DIR = "templates"  # a story's own templates, each overriding storymap's of the same name
 MAX_DATA_BYTES = 200 * 1024 * 1024  # a bound on what one data file may cost in memory
+OUTPUT_CRS = "EPSG:4326"  # what the page draws in, and what data without a declared CRS must be
 
 KeyPath = tuple[Any, ...]
 
@@ -190,3 +196,142 @@ def _read_with_gdal(path: Path) -> dict:
     if frame.crs is not None:
         collection["crs"] = {"type": "name", "properties": {"name": frame.crs.to_string()}}
     return collection
+
+
+def feature_id(feature: dict, layer_id: str, number: int) -> str:
+    """A feature's id: its GeoJSON `id`, else `properties.id`, else '<layer>-<number>'."""
+    props = feature.get("properties") or {}
+    value = feature.get("id", props.get("id") if isinstance(props, dict) else None)
+    if value is None or value == "":
+        return f"{layer_id}-{number}"
+    return str(value)
+
+
+# ---- the whole story folder at once ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A layer's data file as read: its path and the parsed, not yet checked, collection."""
+
+    path: Path
+    collection: Any
+
+
+@dataclass(frozen=True)
+class StoryFiles:
+    """Everything a story folder holds, read and parsed but not judged (that is `validate`).
+
+    A file that is missing or cannot be parsed is absent here; its problem was reported by
+    `read_story_files`, so later steps never report it again."""
+
+    root: Path
+    story: Document
+    layers: dict[str, Document]  # layer id -> its layer file, in story order
+    data: dict[str, DataFile]  # layer id -> its data file, for the layers whose data could be read
+    chapters: dict[tuple[str, str], Document]  # (language, chapter id) -> its chapter file
+    glossary: Document | None
+    unlisted: tuple[Path, ...]  # chapter files on disk that story.yml does not list
+    templates: dict[str, str]  # the story's template overrides: name -> source
+
+    @property
+    def languages(self) -> list[str]:
+        return _names(self.story.data, "languages")
+
+    @property
+    def layer_ids(self) -> list[str]:
+        return _names(self.story.data, "layers")
+
+    @property
+    def chapter_ids(self) -> list[str]:
+        return _names(self.story.data, "chapters")
+
+
+def _names(data: Any, key: str) -> list[str]:
+    """The names a story file lists under `key`; anything else there is the schema's to report."""
+    values = data.get(key) if isinstance(data, dict) else None
+    return [value for value in values if isinstance(value, str)] if isinstance(values, list) else []
+
+
+def read_story_files(story_dir: Path) -> tuple[StoryFiles, list[Problem]]:
+    """Read every file of a story folder: story.yml, the layer, data, chapter and glossary files it
+    lists, and its template overrides. Returns them with the problems met while reading (missing
+    files, unreadable text, YAML or JSON that does not parse); only a folder without a readable
+    story.yml raises, because nothing else can be found without it."""
+    if not story_dir.is_dir():
+        raise StoryError.at("story folder not found", story_dir)
+    story = read_yaml(story_dir / STORY_FILE)
+    layers, problems = _listed(story, "layers", lambda layer_id: layer_path(story_dir, layer_id), read_yaml,
+                               lambda layer_id, path: f"layer {layer_id!r} has no file {path.relative_to(story_dir)}")
+    data, data_problems = _data_files(story_dir, layers)
+    chapters: dict[tuple[str, str], Document] = {}
+    for lang in _names(story.data, "languages"):
+        found, found_problems = _listed(
+            story, "chapters", lambda chapter_id: chapter_path(story_dir, lang, chapter_id), read_chapter,
+            lambda chapter_id, path: f"chapter {chapter_id!r} has no {lang} file {path.relative_to(story_dir)}")
+        chapters.update({(lang, chapter_id): doc for chapter_id, doc in found.items()})
+        problems += found_problems
+    glossary, glossary_problems = _glossary(story_dir, story)
+    files = StoryFiles(story_dir.resolve(), story, layers, data, chapters, glossary,
+                       _unlisted_chapters(story_dir, story), _templates(story_dir))
+    return files, problems + data_problems + glossary_problems
+
+
+def _listed(story: Document, key: str, locate, read, missing) -> tuple[dict[str, Document], list[Problem]]:
+    """Read each file story.yml lists under `key`; a missing one is reported at the line naming it."""
+    docs, problems = {}, []
+    for index, name in enumerate(story.data.get(key) or [] if isinstance(story.data, dict) else []):
+        if not isinstance(name, str):
+            continue
+        path = locate(name)
+        if not path.is_file():
+            problems.append(Problem(missing(name, path), story.path, story.place((key, index))))
+            continue
+        try:
+            docs[name] = read(path)
+        except StoryError as exc:
+            problems += exc.problems
+    return docs, problems
+
+
+def _data_files(story_dir: Path, layers: dict[str, Document]) -> tuple[dict[str, DataFile], list[Problem]]:
+    data, problems = {}, []
+    for layer_id, doc in layers.items():
+        name = doc.data.get("data") if isinstance(doc.data, dict) else None
+        if not isinstance(name, str):
+            continue  # the layer file's schema check reports it
+        try:
+            path = inside(story_dir, name)
+            data[layer_id] = DataFile(path, read_features(path))
+        except ValueError as exc:
+            problems.append(Problem(str(exc), doc.path, doc.place(("data",))))
+        except StoryError as exc:
+            problems += exc.problems
+    return data, problems
+
+
+def _glossary(story_dir: Path, story: Document) -> tuple[Document | None, list[Problem]]:
+    name = story.data.get("glossary") if isinstance(story.data, dict) else None
+    if not isinstance(name, str):
+        return None, []
+    try:
+        return read_yaml(inside(story_dir, name)), []
+    except ValueError as exc:
+        return None, [Problem(str(exc), story.path, story.place(("glossary",)))]
+    except StoryError as exc:
+        return None, exc.problems
+
+
+def _unlisted_chapters(story_dir: Path, story: Document) -> tuple[Path, ...]:
+    listed = set(_names(story.data, "chapters"))
+    return tuple(path for lang in _names(story.data, "languages")
+                 for path in sorted((story_dir / CHAPTERS_DIR / lang).glob("*.md")) if path.stem not in listed)
+
+
+def _templates(story_dir: Path) -> dict[str, str]:
+    """The story's template overrides, read now so that rendering opens no file."""
+    folder = story_dir / TEMPLATES_DIR
+    if not folder.is_dir():
+        return {}
+    return {path.relative_to(folder).as_posix(): _read_text(path)
+            for path in sorted(folder.rglob("*.j2")) if path.is_file()}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .load import ACCURACY_LEVELS
@@ -55,8 +54,8 @@ class View:
     max_zoom: float | None = None
 
     @property
-    def centre(self) -> tuple[float, float] | None:
-        """(lat, lon) the view is centred on: its centre, or the middle of its bounds."""
+    def midpoint(self) -> tuple[float, float] | None:
+        """(lat, lon) the camera looks at: the `center` the author set, or the middle of the bounds."""
         if self.center is not None:
             return self.center
         if self.bounds is not None:
@@ -137,7 +136,8 @@ class Story:
     url: str | None = None  # where the story is published (for the handout's link and QR code)
     budget: dict[str, float] = field(default_factory=dict)  # {"page_kb", "shell_kb"}: KiB after gzip
     theme: dict[str, str] = field(default_factory=dict)  # colours and font; "logo" is a data: URI
-    source_dir: Path | None = None  # the story folder: template overrides and chapter images come from it
+    images: dict[str, Any] = field(default_factory=dict, repr=False)  # chapter images: images.source_key -> Prepared
+    templates: dict[str, str] = field(default_factory=dict, repr=False)  # the story's template overrides: name -> source
 
     @property
     def language(self) -> str:
@@ -167,7 +167,7 @@ def _only(value: Any, languages: set[str], lang: str) -> Any:
     """Recursively keep one language of every {lang: text} mapping in the model."""
     if dataclasses.is_dataclass(value):
         changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
-                   if f.name not in ("data",)}  # feature data stay as they are
+                   if f.name not in ("data", "images", "templates")}  # feature data, pictures and templates stay as they are
         if isinstance(value, Story):
             changes["languages"] = (lang,)
         return dataclasses.replace(value, **changes)

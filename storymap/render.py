@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import re
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,7 @@ from .figures import Figures
 from .model import Chapter, Layer, Story
 
 __all__ = [
+    "Page",
     "UI_TEXT",
     "content_security_policy",
     "markdown_html",
@@ -60,10 +62,11 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def markdown_html(text: str, story_dir: Path | None = None, image_files: dict[str, bytes] | None = None) -> Markup:
+def markdown_html(text: str, prepared: dict[str, images.Prepared] | None = None,
+                  image_files: dict[str, bytes] | None = None) -> Markup:
     """Chapter Markdown to sanitised HTML (nh3 is the second fence after markdown-it's escaping);
-    images from the story folder are then embedded, or linked as files added to `image_files`
-    (validated at load by images.image_problems)."""
+    its images, `prepared` when the model was assembled, are then embedded, or linked as files
+    added to `image_files`."""
     html = _markdown().render(text)
     clean = nh3.clean(
         html,
@@ -74,7 +77,7 @@ def markdown_html(text: str, story_dir: Path | None = None, image_files: dict[st
         link_rel="noopener noreferrer",
     )
     clean = clean.replace("<img ", '<img loading="lazy" ')
-    return Markup(images.embed(clean, story_dir, image_files))
+    return Markup(images.embed(clean, prepared or {}, image_files))
 
 
 def script_json(value: Any) -> Markup:
@@ -107,7 +110,7 @@ class _StoryMap(folium.Map):
 def _map_parts(story: Story) -> tuple[Markup, Markup]:
     """The map's container div and the script that creates the map and its basemap."""
     start = story.view
-    center = start.centre
+    center = start.midpoint
     leaflet_map = _StoryMap(
         location=list(center),
         zoom_start=start.zoom if start.zoom is not None else 12,
@@ -206,19 +209,19 @@ def _leaflet() -> tuple[str, str]:
     return js, root.joinpath("leaflet.css").read_text("utf-8")
 
 
-def _environment(story_dir: Path | None = None, image_files: dict[str, bytes] | None = None) -> jinja2.Environment:
-    """Templates: the story's own `templates/` folder first (to override any template by name),
-    then storymap's. Chapter images go into `image_files` when it is given (see markdown_html)."""
-    loaders = [jinja2.FileSystemLoader(str(resources.files("storymap.templates")))]
-    if story_dir is not None and (story_dir / "templates").is_dir():
-        loaders.insert(0, jinja2.FileSystemLoader(str(story_dir / "templates")))
+def _environment(overrides: dict[str, str] | None = None, prepared: dict[str, images.Prepared] | None = None,
+                 image_files: dict[str, bytes] | None = None) -> jinja2.Environment:
+    """Templates: the story's own (`overrides`, name -> source, read when the story was loaded)
+    first, to override any template by name, then storymap's. Chapter images come from `prepared`;
+    they go into `image_files` when it is given (see markdown_html)."""
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
+        loader=jinja2.ChoiceLoader([jinja2.DictLoader(overrides or {}),
+                                    jinja2.FileSystemLoader(str(resources.files("storymap.templates")))]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["markdown"] = lambda text: markdown_html(text, story_dir, image_files)
+    env.filters["markdown"] = lambda text: markdown_html(text, prepared, image_files)
     env.globals["chart"] = timeline_chart
     env.globals["map_description"] = map_description
     return env
@@ -339,12 +342,22 @@ def theme_css(theme: dict[str, str]) -> str | None:
     return ":root{" + ";".join(pairs) + "}" if pairs else None
 
 
+@dataclass(frozen=True)
+class Page:
+    """A rendered page: its HTML, and the files it links beside it (path -> bytes; chapter images
+    when they are not embedded)."""
+
+    html: str
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
 def render_page(story: Story, handout: bool = False, dev_build: int | None = None,
-                image_files: dict[str, bytes] | None = None) -> str:
-    """The whole page as one HTML string; `handout=True` gives the static, printable handout instead;
-    with `dev_build` (serve's build number) the page `storymap serve` shows, which reloads itself
-    when the server has a newer build. With `image_files`, chapter images are not embedded but
-    added to it (path beside the page -> bytes) and linked."""
+                single_file: bool = True) -> Page:
+    """The whole page; `handout=True` gives the static, printable handout instead; with `dev_build`
+    (serve's build number) the page `storymap serve` shows, which reloads itself when the server
+    has a newer build. With `single_file=False`, chapter images are not embedded but linked as
+    files beside the page. Pure: everything comes from the model, nothing is read or written."""
+    image_files: dict[str, bytes] | None = None if single_file else {}
     leaflet_js, leaflet_css = _leaflet()
     print_css = _asset("print.css")
     if handout:
@@ -366,8 +379,8 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
     theme = theme_css(story.theme)
     if theme:
         styles.append(_inline(theme, "theme"))
-    template = _environment(story.source_dir, image_files).get_template("page.html.j2")
-    return template.render(
+    template = _environment(story.templates, story.images, image_files).get_template("page.html.j2")
+    html = template.render(
         story=story,
         version=__version__,
         lang=story.language,
@@ -383,3 +396,4 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
                                     dev=dev_build is not None, own_images=image_files is not None),
     )
+    return Page(html, image_files or {})

@@ -101,8 +101,8 @@ class Server:
         else:
             for problem in report.warnings:
                 self.say(f"warning: {problem}")
-            self.say(f"Built in {time.perf_counter() - started:.1f} s: {len(report.features)} layers, "
-                     f"{report.chapters} chapters.")
+            self.say(f"Built in {time.perf_counter() - started:.1f} s: {len(report.features_per_layer)} layers, "
+                     f"{report.chapter_count} chapters.")
             ok = True
         self.state.bump()  # only now: a page that loads build N must never hear N - 1 as "newer"
         return ok

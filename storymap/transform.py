@@ -9,46 +9,82 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 
 from .errors import Problem, StoryError
-from .validate import feature_id
+from .load import OUTPUT_CRS, StoryFiles, feature_id
+from .model import View
+from .validate import declared_crs, far_feature_problems
 
 __all__ = [
     "METRIC_CRS",
     "OUTPUT_CRS",
+    "LayerFrame",
     "decimals_for_zoom",
+    "prepare_layers",
     "parse_year",
     "simplify",
     "timeline",
-    "declared_crs",
     "measure",
     "repair",
     "to_feature_collection",
     "to_frame",
 ]
 
-OUTPUT_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:25832"
 
 
-def declared_crs(collection: dict, layer_crs: str | None, path: Path) -> CRS:
-    """The data's CRS: the file's legacy `crs` member, else the layer file's `crs`, else WGS 84."""
-    named = (collection.get("crs") or {}).get("properties", {}).get("name") if isinstance(collection.get("crs"), dict) else None
-    text = named or layer_crs or OUTPUT_CRS
-    try:
-        return CRS.from_user_input(text)
-    except CRSError:
-        raise StoryError.at(f"unknown CRS {text!r}", path) from None
+@dataclass(frozen=True)
+class LayerFrame:
+    """One layer's features after the geometry work: repaired, flat, measured; still in their CRS."""
+
+    path: Path  # the data file, for messages
+    frame: gpd.GeoDataFrame  # one row per feature: id, properties, geometry
+    metrics: pd.DataFrame  # area_ha / length_km per feature
+
+
+def prepare_layers(files: StoryFiles, layer_ids: set[str], progress: Callable[[str], None]
+                   ) -> tuple[dict[str, LayerFrame], list[Problem]]:
+    """The geometry work for every sound layer (`layer_ids`, in story order), with its warnings:
+    geometries repaired, and features far from the story's start view (they may have their
+    latitude and longitude swapped)."""
+    centre = _start_centre(files.story.data)
+    wanted = [layer_id for layer_id in files.layer_ids if layer_id in layer_ids]
+    layers, problems = {}, []
+    for number, layer_id in enumerate(wanted, start=1):
+        progress(f"Reading layer {number}/{len(wanted)}: {layer_id}")
+        data = files.data[layer_id]
+        crs = declared_crs(data.collection, files.layers[layer_id].data.get("crs"), data.path)
+        frame, warnings = repair(to_frame(data.collection, layer_id, crs), data.path)
+        if centre is not None:
+            points = frame.to_crs(OUTPUT_CRS).geometry.representative_point()
+            warnings += far_feature_problems(list(frame["id"]), points.x, points.y, centre, data.path)
+        layers[layer_id] = LayerFrame(data.path, frame, measure(frame))
+        problems += warnings
+    return layers, problems
+
+
+def _start_centre(story: Any) -> tuple[float, float] | None:
+    """The centre of the story's start view; None for a `fit` view (its area comes from the data)
+    or a story file too broken to say."""
+    view = story.get("view") if isinstance(story, dict) else None
+    if not isinstance(view, dict):
+        return None
+    if "center" in view:
+        return View(center=tuple(view["center"]), zoom=view.get("zoom")).midpoint
+    if "bounds" in view:
+        (south, west), (north, east) = view["bounds"]
+        return View(bounds=((south, west), (north, east))).midpoint
+    return None
 
 
 def to_frame(collection: dict, layer_id: str, crs: CRS) -> gpd.GeoDataFrame:

@@ -16,18 +16,23 @@ from typing import Any, Iterator
 import jsonschema
 import numpy as np
 
-from .errors import Problem
-from .load import ACCURACY_LEVELS, Document
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from . import images
+from .errors import Problem, StoryError
+from .load import ACCURACY_LEVELS, OUTPUT_CRS, DataFile, Document, StoryFiles, feature_id
 
 __all__ = [
     "GEOMETRY_TYPES",
     "chapter_reference_problems",
-    "feature_id",
+    "declared_crs",
     "far_feature_problems",
     "feature_problems",
     "highlight_layer_problems",
     "schema_problems",
     "translation_problems",
+    "validate_story",
 ]
 
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
@@ -67,15 +72,6 @@ def schema_problems(doc: Document, kind: str) -> list[Problem]:
             continue
         problems.append(Problem(_schema_message(error), doc.path, doc.place(path)))
     return problems
-
-
-def feature_id(feature: dict, layer_id: str, number: int) -> str:
-    """A feature's id: its GeoJSON `id`, else `properties.id`, else '<layer>-<number>'."""
-    props = feature.get("properties") or {}
-    value = feature.get("id", props.get("id") if isinstance(props, dict) else None)
-    if value is None or value == "":
-        return f"{layer_id}-{number}"
-    return str(value)
 
 
 def _positions(coords: Any, depth: int) -> Iterator[Any]:
@@ -207,13 +203,14 @@ def translation_problems(master: Document, translation: Document) -> list[Proble
     return problems
 
 
-def highlight_layer_problems(doc: Document, feature_layer: dict[str, str], layers: dict) -> list[Problem]:
-    """A highlighted feature must be on the map: its layer is one the chapter shows (or a context layer)."""
+def highlight_layer_problems(doc: Document, feature_layer: dict[str, str], kinds: dict[str, str]) -> list[Problem]:
+    """A highlighted feature must be on the map: its layer is one the chapter shows (or a context layer).
+    `kinds` maps each layer id to its kind."""
     shown = set(doc.data.get("layers", []))
     problems = []
     for index, fid in enumerate(doc.data.get("highlight", [])):
         layer_id = feature_layer.get(fid)
-        if layer_id is None or layer_id in shown or layers[layer_id].doc.data.get("kind") == "context":
+        if layer_id is None or layer_id in shown or kinds.get(layer_id) == "context":
             continue
         problems.append(Problem(f"feature {fid!r} is in layer {layer_id!r}, which this chapter does not show",
                                 doc.path, doc.place(("highlight", index))))
@@ -264,14 +261,14 @@ def _unknown_accuracy(path: Path, rows: list[dict]) -> list[Problem]:
 
 
 def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapters: list[Document],
-                       properties: dict[str, tuple[Path, list[dict]]]) -> list[Problem]:
-    """Things that build but are probably mistakes: a story layer no chapter shows, a chapter that
+                       properties: dict[str, tuple[Path, list[dict]]], every_chapter_read: bool = True) -> list[Problem]:
+    """Things that build but are probably mistakes: a story layer no chapter shows (judged only when
+    `every_chapter_read`: a chapter that failed to load may be the one that shows it), a chapter that
     leaves the map as the one before it, features without `source` or `accuracy` or with an
-    accuracy level the page cannot explain, a data file
-    over the story's `budget.layer_kb`."""
+    accuracy level the page cannot explain, a data file over the story's `budget.layer_kb`."""
     problems = []
     used = {layer for doc in chapters for layer in doc.data.get("layers", [])}
-    for index, layer_id in enumerate(story.data["layers"]):
+    for index, layer_id in enumerate(story.data["layers"] if every_chapter_read else []):
         doc = layer_docs.get(layer_id)
         if doc is not None and doc.data.get("kind", "story") == "story" and layer_id not in used:
             problems.append(Problem(f"layer {layer_id!r} is shown by no chapter", story.path,
@@ -294,4 +291,119 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
             if size > limit * 1024:
                 problems.append(Problem(f"data file is {size / 1024:.0f} KiB, over the budget of {limit} KiB per layer",
                                         path, None, "warning"))
+    return problems
+
+
+# ---- the whole story at once --------------------------------------------------------------
+
+
+def declared_crs(collection: Any, layer_crs: str | None, path: Path) -> CRS:
+    """The data's CRS: the file's legacy `crs` member, else the layer file's `crs`, else WGS 84.
+    Raises StoryError for a CRS name pyproj does not know."""
+    member = collection.get("crs") if isinstance(collection, dict) else None
+    named = (member.get("properties") or {}).get("name") if isinstance(member, dict) else None
+    text = named or layer_crs or OUTPUT_CRS
+    try:
+        return CRS.from_user_input(text)
+    except CRSError:
+        raise StoryError.at(f"unknown CRS {text!r}", path) from None
+
+
+def data_problems(layer_id: str, layer: Document, data: DataFile) -> list[Problem]:
+    """One layer's data file: a known CRS, sound GeoJSON structure, at least one feature."""
+    try:
+        crs = declared_crs(data.collection, layer.data.get("crs") if isinstance(layer.data, dict) else None, data.path)
+    except StoryError as exc:
+        return exc.problems
+    problems = feature_problems(data.collection, data.path, layer_id, geographic=crs.is_geographic)
+    if not problems and not data.collection["features"]:
+        problems.append(Problem("layer has no features", data.path))
+    return problems
+
+
+def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
+    """Judge everything `load` read, every file in one pass, so that one run reports all mistakes.
+
+    Returns the ids of the layers whose layer and data files are sound (the ones the transform
+    step can work on) and every problem found. Files that failed their own checks take no part in
+    the checks across files, so a broken file causes no follow-on noise."""
+    story_ok = not (problems := schema_problems(files.story, "story"))
+    problems += images.logo_problems(files.story, files.root)
+    layer_docs = {}
+    for layer_id, doc in files.layers.items():
+        found = schema_problems(doc, "layer")
+        problems += found
+        if not found:
+            layer_docs[layer_id] = doc
+    sound = set()
+    for layer_id, data in files.data.items():
+        found = data_problems(layer_id, files.layers[layer_id], data)
+        problems += found
+        if not found and layer_id in layer_docs:
+            sound.add(layer_id)
+    chapters = {}
+    for key, doc in files.chapters.items():
+        found = schema_problems(doc, "chapter")
+        problems += found + images.image_problems(doc, files.root)
+        if not found:
+            chapters[key] = doc
+    if files.glossary is not None:
+        problems += schema_problems(files.glossary, "glossary")
+    problems += [Problem("chapter file is not listed under 'chapters' in story.yml and is left out", path,
+                         level="warning") for path in files.unlisted]
+    if story_ok:
+        problems += _across_files(files, layer_docs, sound, chapters)
+    return sound, problems
+
+
+def _across_files(files: StoryFiles, layer_docs: dict[str, Document], sound: set[str],
+                  chapters: dict[tuple[str, str], Document]) -> list[Problem]:
+    """Checks between files: ids unique across layers, what chapters name, translations, authoring."""
+    ids = {layer_id: [feature_id(f, layer_id, n) for n, f in enumerate(files.data[layer_id].collection["features"], 1)]
+           for layer_id in files.layer_ids if layer_id in sound}
+    problems = _duplicate_feature_ids(files, ids)
+    feature_layer = {fid: layer_id for layer_id, fids in ids.items() for fid in fids}
+    complete = len(ids) == len(files.layer_ids)
+    problems += _chapter_problems(files, chapters, feature_layer if complete else None,
+                                  {layer_id: doc.data.get("kind", "story") for layer_id, doc in layer_docs.items()})
+    first = files.languages[0]
+    masters = [chapters[(first, cid)] for cid in files.chapter_ids if (first, cid) in chapters]
+    properties = {layer_id: (files.data[layer_id].path,
+                             [f.get("properties") or {} for f in files.data[layer_id].collection["features"]])
+                  for layer_id in ids}
+    return problems + authoring_warnings(files.story, layer_docs, masters, properties,
+                                         every_chapter_read=len(masters) == len(files.chapter_ids))
+
+
+def _duplicate_feature_ids(files: StoryFiles, ids: dict[str, list[str]]) -> list[Problem]:
+    first_seen: dict[str, str] = {}
+    problems = []
+    for layer_id, fids in ids.items():
+        path = files.data[layer_id].path
+        for number, fid in enumerate(fids, start=1):
+            if fid in files.layers and fid != layer_id:
+                problems.append(Problem(f"feature id {fid!r} is also a layer id", path, f"feature {number}"))
+            if fid in first_seen and first_seen[fid] != layer_id:
+                problems.append(Problem(f"feature id {fid!r} is also used in layer {first_seen[fid]!r}",
+                                        path, f"feature {number}"))
+            first_seen.setdefault(fid, layer_id)
+    return problems
+
+
+def _chapter_problems(files: StoryFiles, chapters: dict[tuple[str, str], Document],
+                      feature_layer: dict[str, str] | None, kinds: dict[str, str]) -> list[Problem]:
+    """Chapter references and translations. Feature references are judged only when every layer
+    was read (`feature_layer` is None otherwise): a feature in a broken layer is not 'unknown',
+    its layer is broken."""
+    first = files.languages[0]
+    problems = []
+    for (lang, chapter_id), doc in chapters.items():
+        if lang == first:
+            known = set(feature_layer) if feature_layer is not None else None
+            problems += chapter_reference_problems(doc, set(files.layer_ids), known)
+            problems += highlight_layer_problems(doc, feature_layer or {}, kinds)
+            if "view" not in doc.data:
+                problems.append(Problem("the first language's chapter file must set 'view'", doc.path, "line 1"))
+        elif (first, chapter_id) in chapters:
+            problems += translation_problems(chapters[(first, chapter_id)], doc)
     return problems

@@ -161,13 +161,13 @@ def test_template_syntax_in_content_stays_literal(story_dir: Path):
         ---
         Text with {{ story.title }} and {% for x in y %}.
     """)
-    page = render.render_page(pipeline.read_story(story_dir)[0])
+    page = render.render_page(pipeline.read_story(story_dir)[0]).html
     assert '<h2 id="first-title">{{ 7 * 7 }} and {% raw %}</h2>' in page
     assert "Text with {{ story.title }} and {% for x in y %}." in page
 
 
 def test_the_page_carries_a_strict_content_security_policy(story_dir: Path):
-    page = render.render_page(pipeline.read_story(story_dir)[0])
+    page = render.render_page(pipeline.read_story(story_dir)[0]).html
     csp = html.unescape(page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0])
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
     # five scripts (Leaflet, story engine, explore, presentation, start), three style sheets (Leaflet, page, print)

@@ -24,7 +24,7 @@ def test_markdown_passes_no_html_or_script_links():
 
 def test_page_is_lean_offline_and_reproducible(story_dir: Path):
     story, _ = pipeline.read_story(story_dir)
-    first, second = render.render_page(story), render.render_page(story)
+    first, second = render.render_page(story).html, render.render_page(story).html
     assert first == second, "two renders of the same story must be identical"
     # Only Leaflet and our own code: nothing from a CDN, no jQuery/Bootstrap/Font Awesome.
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', first)
@@ -36,7 +36,7 @@ def test_page_is_lean_offline_and_reproducible(story_dir: Path):
 
 def test_chapter_text_is_in_the_html_for_readers_without_javascript(story_dir: Path):
     story, _ = pipeline.read_story(story_dir)
-    page = render.render_page(story)
+    page = render.render_page(story).html
     assert '<section class="sm-chapter" id="first" data-sm-number="1 / 2" data-sm-chapter="first"' in page
     assert '<h2 id="first-title">First chapter</h2>' in page and "<h2>Erstes Kapitel</h2>" in page
     assert "Text of the <strong>first</strong> chapter." in page
@@ -53,7 +53,7 @@ def test_the_handout_links_to_the_online_story_with_a_qr_code(story_dir: Path):
     text = (story_dir / "story.yml").read_text() + 'url: "https://example.org/tiny/"\n'
     (story_dir / "story.yml").write_text(text)
     story, _ = pipeline.read_story(story_dir)
-    handout = render.render_page(story.in_language("de"), handout=True)
+    handout = render.render_page(story.in_language("de"), handout=True).html
     assert '<a href="https://example.org/tiny/">https://example.org/tiny/</a>' in handout
     assert 'class="segno"' in handout and "<script" not in handout
     assert "Online-Fassung" in handout and "Online version" not in handout
@@ -64,7 +64,7 @@ def test_a_language_without_interface_text_falls_back_to_english(story_dir: Path
     (story_dir / "story.yml").write_text(text)
     (story_dir / "chapters/de").rename(story_dir / "chapters/tr")
     story, _ = pipeline.read_story(story_dir)
-    page = render.render_page(story)
+    page = render.render_page(story).html
     assert '<article data-sm-lang="tr" lang="tr" hidden>' in page
     data = json.loads(page.split('<script type="application/json" id="sm-data">')[1].split("</script>")[0])
     assert data["ui"]["tr"]["skip"] == "Skip to the story"
