@@ -17,7 +17,7 @@ from typing import Callable
 import watchfiles
 
 from . import pipeline, render, write
-from .errors import StoryError
+from .errors import Problem, StoryError
 
 __all__ = ["Server"]
 
@@ -87,17 +87,17 @@ class Server:
         return f"http://{host}:{port}/"
 
     def rebuild(self) -> bool:
+        """Build once; whatever goes wrong, the page says so and the watcher keeps watching."""
         started = time.perf_counter()
         build = self.state.version + 1  # only the watcher thread builds, so this is the next number
         try:
             report = pipeline.build(self.story_dir, self.out, dev_build=build)
         except StoryError as error:
-            for problem in error.problems:
-                self.say(f"{problem.level}: {problem}")
-            write.write_site({"index.html": render.render_error(error.problems, build).encode("utf-8")}, self.out)
-            count = len(error.errors)
-            self.say(f"Build failed ({count} error{'' if count == 1 else 's'}); the page shows why.")
-            ok = False
+            ok = self._show_problems(error.problems, build)
+        except Exception as error:  # a bug of ours, or the system saying no: the author still sees it
+            problem = Problem(f"internal error ({type(error).__name__}: {error}); the watcher goes on. "
+                              "Run `storymap build --debug` to see the traceback, and report it")
+            ok = self._show_problems([problem], build)
         else:
             for problem in report.warnings:
                 self.say(f"warning: {problem}")
@@ -106,6 +106,18 @@ class Server:
             ok = True
         self.state.bump()  # only now: a page that loads build N must never hear N - 1 as "newer"
         return ok
+
+    def _show_problems(self, problems: list[Problem], build: int) -> bool:
+        """Print the problems and serve a page that lists them (and reloads on the next build)."""
+        for problem in problems:
+            self.say(f"{problem.level}: {problem}")
+        try:
+            write.write_site({"index.html": render.render_error(problems, build).encode("utf-8")}, self.out)
+        except OSError as error:  # nowhere to write even the error page: the terminal must do
+            self.say(f"error: cannot write the error page: {error}")
+        count = sum(problem.level == "error" for problem in problems)
+        self.say(f"Build failed ({count} error{'' if count == 1 else 's'}); the page shows why.")
+        return False
 
     def _watch(self) -> None:
         for _changes in watchfiles.watch(self.story_dir, stop_event=self.stop, debounce=200, step=50,
