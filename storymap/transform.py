@@ -1,8 +1,9 @@
 """Step 3 — transform: geometry work on validated data.
 
-Data enters in whatever CRS it declares, is repaired and flattened to 2-D, measured in
-metres (EPSG:25832, UTM 32N, which covers the Ruhr) and leaves in EPSG:4326 with coordinates
-rounded to a fixed number of decimals, so that the output is small and reproducible.
+Data enters in whatever CRS it declares, is repaired and flattened to 2-D, measured on the
+ellipsoid (geodesic areas and lengths, right anywhere on Earth: no projection chosen for one region)
+and leaves in EPSG:4326 with coordinates rounded to a fixed number of decimals, so that the output
+is small and reproducible.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Geod
 from shapely.geometry import mapping, shape
 
 from .errors import Problem, StoryError
@@ -26,7 +27,6 @@ from .model import View
 from .validate import declared_crs, far_feature_problems
 
 __all__ = [
-    "METRIC_CRS",
     "OUTPUT_CRS",
     "LayerFrame",
     "decimals_for_zoom",
@@ -40,7 +40,8 @@ __all__ = [
     "to_frame",
 ]
 
-METRIC_CRS = "EPSG:25832"
+WEB_MERCATOR = "EPSG:3857"  # the page's own plane: a pixel there is the same size everywhere
+_GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -126,21 +127,23 @@ def repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[
 
 
 def measure(frame: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Area in hectares and length in kilometres, measured in metres in EPSG:25832.
+    """Area in hectares and length in kilometres, measured geodesically on the WGS 84 ellipsoid, so
+    that they are right in any zone, hemisphere or latitude, and across the antimeridian.
 
     Area is given for polygons and length for lines; the other is NaN (left out of the output).
     """
-    with np.errstate(all="ignore"):  # far outside UTM 32N the numbers are meaningless; NaN is left out
-        metric = frame.geometry.to_crs(METRIC_CRS)
-        area, length = metric.area, metric.length
     kinds = frame.geometry.geom_type
     is_area = kinds.isin(["Polygon", "MultiPolygon"])
     is_line = kinds.isin(["LineString", "MultiLineString"])
+    lonlat = frame.geometry.to_crs(OUTPUT_CRS) if (is_area | is_line).any() else frame.geometry
+    area = pd.Series(np.nan, index=frame.index)
+    length = pd.Series(np.nan, index=frame.index)
+    for index in frame.index[is_area]:
+        area[index] = abs(_GEOD.geometry_area_perimeter(lonlat[index])[0])
+    for index in frame.index[is_line]:
+        length[index] = _GEOD.geometry_length(lonlat[index])
     return pd.DataFrame(
-        {
-            "area_ha": (area / 10_000).round(1).where(is_area),
-            "length_km": (length / 1_000).round(2).where(is_line),
-        },
+        {"area_ha": (area / 10_000).round(1), "length_km": (length / 1_000).round(2)},
         index=frame.index,
     )
 
@@ -245,15 +248,13 @@ def decimals_for_zoom(zoom: int) -> int:
 
 
 def simplify(frame: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
-    """Drop vertices no one can see at `zoom`: topology-preserving simplification in metres
-    (EPSG:25832) with a tolerance of half a pixel there. Points are left alone."""
+    """Drop vertices no one can see at `zoom`: topology-preserving simplification in Web Mercator,
+    the plane the page draws in, with a tolerance of half a pixel there. Points are left alone."""
     shapes = ~frame.geometry.geom_type.isin(["Point", "MultiPoint"])
     if not shapes.any():
         return frame
-    _, south, _, north = frame.to_crs(OUTPUT_CRS).total_bounds  # cheap; a union of 100k shapes is not
-    latitude = float(south + north) / 2
-    tolerance = _METRES_PER_PIXEL_AT_ZOOM_0 / 2**zoom * math.cos(math.radians(latitude)) / 2
-    metric = frame.loc[shapes].geometry.to_crs(METRIC_CRS).simplify(tolerance, preserve_topology=True)
+    tolerance = _METRES_PER_PIXEL_AT_ZOOM_0 / 2**zoom / 2
+    plane = frame.loc[shapes].geometry.to_crs(WEB_MERCATOR).simplify(tolerance, preserve_topology=True)
     out = frame.copy()
-    out.loc[shapes, "geometry"] = metric.to_crs(frame.crs)
+    out.loc[shapes, "geometry"] = plane.to_crs(frame.crs)
     return out
