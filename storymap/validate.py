@@ -6,6 +6,7 @@ report all mistakes in a story at once.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from functools import cache
@@ -46,32 +47,86 @@ def _validator(kind: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(rooted)
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    """A short, human message for one schema error (the library's are long for oneOf)."""
-    if error.validator == "oneOf" and error.context:
-        # Prefer the alternative that got furthest, as the author most likely meant that one.
-        best = jsonschema.exceptions.best_match(error.context)
-        return best.message
-    return error.message
-
-
 def schema_problems(doc: Document, kind: str) -> list[Problem]:
-    """Check a story, layer or chapter document against the shipped JSON Schema."""
+    """Check a story, layer or chapter document against the shipped JSON Schema; each problem says
+    in words what to write instead (the library's messages print regular expressions and, for a
+    choice between forms, complain about the form the author did not mean)."""
     if not isinstance(doc.data, dict):
         return [Problem("expected a mapping of keys to values", doc.path, "line 1")]
     errors = sorted(_validator(kind).iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
+    # dict.fromkeys: one message per place, though two rules (e.g. minLength and a pattern) may say it
+    return list(dict.fromkeys(problem for error in errors for problem in _error_problems(error, doc)))
+
+
+def _error_problems(error: jsonschema.ValidationError, doc: Document) -> list[Problem]:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        return _unknown_keys(error.instance, set(error.schema.get("properties", {})), path, doc)
+    if error.validator == "oneOf" and error.context:
+        return _choice_problems(error, doc)
+    return [Problem(_message(error), doc.path, doc.place(path))]
+
+
+def _unknown_keys(instance: dict, known: set[str], path: tuple, doc: Document) -> list[Problem]:
+    """One problem per unknown key, on the key's own line, naming the closest allowed key."""
     problems = []
-    for error in errors:
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties":
-            # One problem per unknown key, placed on the key's own line.
-            known = set(error.schema.get("properties", {}))
-            for key in sorted(k for k in error.instance if k not in known):
-                allowed = ", ".join(sorted(known))
-                problems.append(Problem(f"unknown key {key!r} (allowed: {allowed})", doc.path, doc.place((*path, key))))
-            continue
-        problems.append(Problem(_schema_message(error), doc.path, doc.place(path)))
+    for key in sorted(k for k in instance if k not in known):
+        close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(Problem(f"unknown key {key!r}{hint} (allowed: {', '.join(sorted(known))})",
+                                doc.path, doc.place((*path, key))))
     return problems
+
+
+_JSON_TYPES = {"object": dict, "array": list, "string": str}
+
+
+def _choice_problems(error: jsonschema.ValidationError, doc: Document) -> list[Problem]:
+    """A value that must take one of several forms (a view: center and zoom, bounds, or fit): judge
+    it as the form whose required keys it has, since that is the one the author meant."""
+    branches = error.validator_value
+    instance = error.instance
+    keys = set(instance) if isinstance(instance, dict) else set()
+
+    def fit(branch: dict) -> tuple[bool, int]:  # (every required key there, how many are)
+        required = set(branch.get("required", ()))
+        return required <= keys, len(required & keys)
+
+    typed = [index for index, branch in enumerate(branches)
+             if isinstance(instance, _JSON_TYPES.get(branch.get("type"), object))]
+    meant = max(typed, key=lambda index: fit(branches[index]), default=None)
+    if meant is not None and fit(branches[meant]) > (False, 0):
+        chosen = [sub for sub in error.context if sub.relative_schema_path[0] == meant]
+        return [problem for sub in chosen for problem in _error_problems(sub, doc)]
+    path = tuple(error.absolute_path)
+    if isinstance(instance, dict):
+        known = {key for branch in branches for key in branch.get("properties", {})}
+        forms = "; ".join(" and ".join(branch.get("required", ())) for branch in branches)
+        return _unknown_keys(instance, known, path, doc) + [Problem(f"needs one of: {forms}", doc.path, doc.place(path))]
+    return [Problem(jsonschema.exceptions.best_match(error.context).message, doc.path, doc.place(path))]
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """The library's message for one error, in words where it would print a rule."""
+    schema, value = error.schema, error.instance
+    description = schema.get("description", "")
+    if error.validator in ("minimum", "maximum"):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        limits = (f"from {low} to {high}" if low is not None and high is not None
+                  else f"of at least {low}" if high is None else f"of at most {high}")
+        return f"{value} is out of range: use a number {limits}" + (f" ({description})" if description else "")
+    if (error.validator == "pattern" and error.validator_value == "\\S") or error.validator == "minLength":
+        return "must not be empty"
+    if error.validator == "pattern":
+        if not description:
+            return f"{value!r} has the wrong form"
+        return f"{value!r} is not allowed here; write {description[:1].lower() + description[1:]}"
+    if error.validator == "uniqueItems":
+        twice = sorted({str(item) for item in value if value.count(item) > 1})
+        return f"listed more than once: {', '.join(twice)}"
+    if error.validator == "not":
+        return f"{value!r} is reserved by the page; choose another name"
+    return error.message
 
 
 def _positions(coords: Any, depth: int) -> Iterator[Any]:
@@ -163,10 +218,12 @@ def feature_problems(collection: Any, path: Path, layer_id: str, geographic: boo
     return problems
 
 
-def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: set[str] | None) -> list[Problem]:
+def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: set[str] | None,
+                               unnamed_hint: str = "") -> list[Problem]:
     """Layers, features and extents a chapter names must exist in the story.
 
     `feature_ids` is None when some layer could not be read: features are then not judged.
+    `unnamed_hint` follows an unknown feature: where the features without an id are.
     """
     data = doc.data
     problems = []
@@ -177,10 +234,11 @@ def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: 
         return problems
     for index, feature in enumerate(data.get("highlight", [])):
         if feature not in feature_ids:
-            problems.append(Problem(f"unknown feature {feature!r}", doc.path, doc.place(("highlight", index))))
+            problems.append(Problem(f"unknown feature {feature!r}{unnamed_hint}", doc.path, doc.place(("highlight", index))))
     for index, target in enumerate((data.get("view") or {}).get("fit", [])):
         if target not in layer_ids and target not in feature_ids:
-            problems.append(Problem(f"unknown layer or feature {target!r}", doc.path, doc.place(("view", "fit", index))))
+            problems.append(Problem(f"unknown layer or feature {target!r}{unnamed_hint}", doc.path,
+                                    doc.place(("view", "fit", index))))
     return problems
 
 
@@ -228,12 +286,16 @@ def _distance_km(lat1, lon1, lat2, lon2):
     return 2 * _EARTH_KM * np.arcsin(np.sqrt(a))
 
 
+def _far(lats, lons, centre: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """For each position: is it far from the story's area, and would swapping lat/lon bring it near?"""
+    lat0, lon0 = centre
+    lats, lons = np.asarray(lats, float), np.asarray(lons, float)
+    return _distance_km(lats, lons, lat0, lon0) > FAR_KM, _distance_km(lons, lats, lat0, lon0) <= FAR_KM
+
+
 def far_feature_problems(ids, lons, lats, centre: tuple[float, float], path: Path) -> list[Problem]:
     """Warn about features far from the story's area, and say when swapping lat/lon would fix it."""
-    lat0, lon0 = centre
-    lons, lats = np.asarray(lons, float), np.asarray(lats, float)
-    far = _distance_km(lats, lons, lat0, lon0) > FAR_KM
-    swapped_near = _distance_km(lons, lats, lat0, lon0) <= FAR_KM  # lon read as lat and back
+    far, swapped_near = _far(lats, lons, centre)
     problems = []
     for index in np.flatnonzero(far):
         hint = ("; latitude and longitude look swapped (GeoJSON wants [longitude, latitude])"
@@ -241,6 +303,22 @@ def far_feature_problems(ids, lons, lats, centre: tuple[float, float], path: Pat
         problems.append(Problem(f"is more than {FAR_KM} km from the story's area{hint}", path,
                                 f"feature {index + 1} (id {ids[index]})", "warning"))
     return problems
+
+
+def far_view_problems(doc: Document, centre: tuple[float, float]) -> list[Problem]:
+    """Warn about a chapter view far from the story's area, as for features: a view wants
+    [latitude, longitude], the other way round from GeoJSON, and a swap is an easy mistake."""
+    view = doc.data.get("view") or {}
+    key = "center" if "center" in view else "bounds" if "bounds" in view else None
+    if key is None:
+        return []
+    positions = [view["center"]] if key == "center" else list(view["bounds"])
+    far, swapped_near = _far([p[0] for p in positions], [p[1] for p in positions], centre)
+    if not far.any():
+        return []
+    hint = "; latitude and longitude look swapped (a view wants [latitude, longitude])" if swapped_near[far].all() else ""
+    return [Problem(f"this view is more than {FAR_KM} km from the story's area{hint}", doc.path,
+                    doc.place(("view", key)), "warning")]
 
 
 def _chapter_map(doc: Document) -> tuple:
@@ -365,7 +443,8 @@ def _across_files(files: StoryFiles, layer_docs: dict[str, Document], sound: set
     feature_layer = {fid: layer_id for layer_id, fids in ids.items() for fid in fids}
     complete = len(ids) == len(files.layer_ids)
     problems += _chapter_problems(files, chapters, feature_layer if complete else None,
-                                  {layer_id: doc.data.get("kind", "story") for layer_id, doc in layer_docs.items()})
+                                  {layer_id: doc.data.get("kind", "story") for layer_id, doc in layer_docs.items()},
+                                  _unnamed_hint(files, ids))
     first = files.languages[0]
     masters = [chapters[(first, cid)] for cid in files.chapter_ids if (first, cid) in chapters]
     properties = {layer_id: (files.data[layer_id].path,
@@ -391,19 +470,46 @@ def _duplicate_feature_ids(files: StoryFiles, ids: dict[str, list[str]]) -> list
 
 
 def _chapter_problems(files: StoryFiles, chapters: dict[tuple[str, str], Document],
-                      feature_layer: dict[str, str] | None, kinds: dict[str, str]) -> list[Problem]:
-    """Chapter references and translations. Feature references are judged only when every layer
-    was read (`feature_layer` is None otherwise): a feature in a broken layer is not 'unknown',
-    its layer is broken."""
+                      feature_layer: dict[str, str] | None, kinds: dict[str, str], unnamed_hint: str) -> list[Problem]:
+    """Chapter references, views and translations. Feature references are judged only when every
+    layer was read (`feature_layer` is None otherwise): a feature in a broken layer is not
+    'unknown', its layer is broken."""
     first = files.languages[0]
+    centre = _story_centre(files.story.data.get("view") or {})
     problems = []
     for (lang, chapter_id), doc in chapters.items():
         if lang == first:
             known = set(feature_layer) if feature_layer is not None else None
-            problems += chapter_reference_problems(doc, set(files.layer_ids), known)
+            problems += chapter_reference_problems(doc, set(files.layer_ids), known, unnamed_hint)
             problems += highlight_layer_problems(doc, feature_layer or {}, kinds)
+            if centre is not None:
+                problems += far_view_problems(doc, centre)
             if "view" not in doc.data:
                 problems.append(Problem("the first language's chapter file must set 'view'", doc.path, "line 1"))
         elif (first, chapter_id) in chapters:
             problems += translation_problems(chapters[(first, chapter_id)], doc)
     return problems
+
+
+def _story_centre(view: dict) -> tuple[float, float] | None:
+    """The middle of the story's start view; None for a `fit` view (its area is the data's)."""
+    if "center" in view:
+        return tuple(view["center"])
+    if "bounds" in view:
+        (south, west), (north, east) = view["bounds"]
+        return ((south + north) / 2, (west + east) / 2)
+    return None
+
+
+def _unnamed_hint(files: StoryFiles, ids: dict[str, list[str]]) -> str:
+    """Where the features without an id are, for a message about an unknown feature: a chapter
+    that names 'town-hall' usually means a feature whose id was never written."""
+    for layer_id in ids:
+        data = files.data[layer_id]
+        unnamed = [number for number, feature in enumerate(data.collection["features"], start=1)
+                   if feature_id(feature, layer_id, number) == f"{layer_id}-{number}"]
+        if unnamed:
+            where = data.path.relative_to(files.root) if data.path.is_relative_to(files.root) else data.path
+            return (f"; features without an id are called '<layer>-<number>' (first: feature {unnamed[0]} "
+                    f"of {where}, '{layer_id}-{unnamed[0]}'): give the one you mean an \"id\"")
+    return ""

@@ -56,7 +56,7 @@ BAD_INPUT = {
     "front matter not closed": ("chapters/en/first.md", "---\ntitle: First\n", ["first.md", "not closed"]),
     "no front matter": ("chapters/de/first.md", "# Erstes Kapitel\n", ["de/first.md", "front matter"]),
     "unknown chapter key": ("chapters/en/first.md", "---\ntitle: First\nview: {center: [51, 7], zoom: 9}\nlayer: [sites]\n---\n",
-                            ["first.md", "line 4, key layer", "unknown key 'layer' (allowed: highlight, layers"]),
+                            ["first.md", "line 4, key layer", "unknown key 'layer'; did you mean 'layers'? (allowed: highlight, layers"]),
     "unknown layer": ("chapters/en/first.md", "---\ntitle: F\nview: {center: [51, 7], zoom: 9}\nlayers: [ghost]\n---\n",
                       ["first.md", "line 4, key layers.0", "unknown layer 'ghost'"]),
     "unknown fit target": ("chapters/en/second.md", "---\ntitle: S\nview: {fit: [nowhere]}\n---\n",
@@ -67,7 +67,7 @@ BAD_INPUT = {
                         "layers: [area, sites, river]\nchapters: [first, second, third]\n",
                         ["story.yml", "line 5", "chapter 'third' has no en file"]),
     "duplicate chapter ids": ("story.yml", "title: T\nlanguages: [en, de]\nview: {center: [51.47, 7.22], zoom: 11}\n"
-                              "layers: [area, sites, river]\nchapters: [first, first]\n", ["story.yml", "non-unique"]),
+                              "layers: [area, sites, river]\nchapters: [first, first]\n", ["story.yml", "listed more than once: first"]),
     "missing layer file": ("story.yml", "title: T\nlanguages: [en, de]\nview: {center: [51.47, 7.22], zoom: 11}\n"
                            "layers: [area, sites, river, roads]\nchapters: [first, second]\n",
                            ["story.yml", "line 4, key layers.3", "layer 'roads' has no file layers/roads.yml"]),

@@ -49,7 +49,7 @@ def test_schema_problem_points_at_the_line(tmp_path: Path):
     path.parent.mkdir()
     path.write_text("title: X\ndata: x.geojson\nstyle:\n  color: red\n  size: 3\n")
     found = [str(p) for p in validate.schema_problems(load.read_yaml(path), "layer")]
-    assert any("line 4, key style.color" in p and "does not match" in p for p in found), found
+    assert any("line 4, key style.color" in p and "write a colour as #rrggbb or #rgb" in p for p in found), found
     assert any("line 5, key style.size" in p and "unknown key 'size'" in p for p in found), found
 
 
