@@ -64,7 +64,7 @@ def test_new_scaffolds_a_story_that_builds_and_scrolls(scaffold: Path, tmp_path:
         page.mouse.wheel(0, 250)
         page.wait_for_timeout(60)
     assert seen == ["welcome", "places"]
-    assert page.evaluate("() => storymap.visibleLayers()") == ["places"]
+    assert page.evaluate("() => storymap.visibleLayers()") == ["area", "places"]  # the context layer too
     assert traffic.other == [] and traffic.errors == []
 
 
@@ -147,7 +147,7 @@ def test_serve_reloads_a_page_whose_rebuild_landed_before_it_listened(scaffold: 
 
 def test_check_reports_five_planted_mistakes_at_once(scaffold: Path):
     story = (scaffold / "story.yml").read_text()
-    story = story.replace("languages: [en]", "languages: [en, de]").replace("layers: [places]", "layers: [places, extra]")
+    story = story.replace("languages: [en]", "languages: [en, de]").replace("layers: [area, places]", "layers: [area, places, extra]")
     (scaffold / "story.yml").write_text(story)
     write(scaffold / "layers/extra.yml", "title: Extra\ndata: data/extra.geojson\n")
     (scaffold / "data/extra.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
@@ -155,16 +155,16 @@ def test_check_reports_five_planted_mistakes_at_once(scaffold: Path):
          "geometry": {"type": "Point", "coordinates": [7.2, 51.48]}}]}))
     chapter = (scaffold / "chapters/en/places.md").read_text()
     # the second chapter repeats the first one's map, and names a layer that does not exist
-    chapter = chapter.replace("view: {fit: [places]}", "view: {center: [51.4818, 7.2162], zoom: 13}")
+    chapter = chapter.replace("view: {fit: [places], max_zoom: 14}", "view: {center: [51.4818, 7.2162], zoom: 13}")
     chapter = chapter.replace("highlight: [town-hall]\n", "")
     (scaffold / "chapters/en/places.md").write_text(chapter)
     write(scaffold / "chapters/de/welcome.md", "---\ntitle: Willkommen\nlayers: [places, ghost]\n---\n")
     result = run("check", str(scaffold))
     assert result.exit_code == 1
     out = result.output
-    assert "chapter 'places' has no de file chapters/de/places.md" in out and "story.yml (line 11, key chapters.1)" in out
+    assert "chapter 'places' has no de file chapters/de/places.md" in out and "story.yml (line 12, key chapters.1)" in out
     assert re.search(r"de/welcome.md \(line 3, key layers\): 'layers' differs", out)
-    assert "warning: " in out and "story.yml (line 9, key layers.1): layer 'extra' is shown by no chapter" in out
+    assert "warning: " in out and "story.yml (line 10, key layers.2): layer 'extra' is shown by no chapter" in out
     assert "en/places.md (line 1): this chapter changes nothing on the map" in out
     assert "extra.geojson: 1 of 1 features have no 'source' (first: feature 1)" in out
     assert "2 errors, 3 warnings; nothing was written." in out
@@ -342,7 +342,7 @@ def test_a_broken_logo_is_refused_with_its_key(scaffold: Path):
 
 def test_progress_is_shown_on_request(scaffold: Path, tmp_path: Path):
     result = run("build", str(scaffold), "-o", str(tmp_path / "site"), "--progress")
-    assert "… Reading layer 1/1: places" in result.output and "… Writing index.html" in result.output
+    assert "… Reading layer 2/2: places" in result.output and "… Writing index.html" in result.output
 
 
 def test_serve_says_when_the_port_is_taken(scaffold: Path):

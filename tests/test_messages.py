@@ -41,7 +41,7 @@ WELCOME_VIEW = "view: {center: [51.4818, 7.2162], zoom: 13}"
     ("layers/places.yml", 'color: "#7a2e0b"', "color: red",
      "places.yml (line 6, key style.color): 'red' is not allowed here; write a colour as #rrggbb or #rgb"),
     ("story.yml", "chapters: [welcome, places]", "chapters: [welcome, places, welcome]",
-     "story.yml (line 11, key chapters): listed more than once: welcome"),
+     "story.yml (line 12, key chapters): listed more than once: welcome"),
     ("chapters/en/places.md", "title: Three places", 'title: ""',
      "places.md (line 2, key title): must not be empty"),
     ("chapters/en/places.md", "title: Three places", 'title: "   "',
