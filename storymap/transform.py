@@ -217,7 +217,13 @@ def simplify(frame: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
     _, south, _, north = frame.to_crs(OUTPUT_CRS).total_bounds  # cheap; a union of 100k shapes is not
     latitude = float(south + north) / 2
     tolerance = _METRES_PER_PIXEL_AT_ZOOM_0 / 2**zoom * math.cos(math.radians(latitude)) / 2
-    metric = frame.loc[shapes].geometry.to_crs(METRIC_CRS).simplify(tolerance, preserve_topology=True)
+    with np.errstate(all="ignore"):
+        metric = frame.loc[shapes].geometry.to_crs(METRIC_CRS)
+    # Far outside UTM 32N a shape may not project at all (infinite coordinates), or not come back
+    # valid (wrapped round the globe): such a shape is left as it is.
+    metric = metric[np.isfinite(metric.bounds).all(axis=1)]
+    simple = metric.simplify(tolerance, preserve_topology=True).to_crs(frame.crs)
+    simple = simple[simple.is_valid & ~simple.is_empty]
     out = frame.copy()
-    out.loc[shapes, "geometry"] = metric.to_crs(frame.crs)
+    out.loc[simple.index, "geometry"] = simple
     return out
