@@ -254,7 +254,11 @@ def simplify(frame: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
     if not shapes.any():
         return frame
     tolerance = _METRES_PER_PIXEL_AT_ZOOM_0 / 2**zoom / 2
-    plane = frame.loc[shapes].geometry.to_crs(WEB_MERCATOR).simplify(tolerance, preserve_topology=True)
+    # Web Mercator is linear in longitude and monotonic in latitude, so a shape that is valid there
+    # comes back valid; at the poles it has no finite coordinates (errstate keeps that quiet).
+    with np.errstate(all="ignore"):
+        plane = frame.loc[shapes].geometry.to_crs(WEB_MERCATOR)
+        simple = plane.simplify(tolerance, preserve_topology=True).to_crs(frame.crs)
     out = frame.copy()
-    out.loc[shapes, "geometry"] = plane.to_crs(frame.crs)
+    out.loc[shapes, "geometry"] = simple
     return out

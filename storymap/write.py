@@ -58,7 +58,9 @@ def _swap(staging: Path, out: Path) -> None:
     if not out.exists():
         staging.rename(out)
         return
-    retired = out.with_name(f".{out.name}-old-{os.getpid()}")
+    # Named after the staging folder, so unique: an old site that could not be removed (rmtree
+    # ignores errors) never blocks the next build, e.g. the next one of `storymap serve`.
+    retired = staging.with_name(f"{staging.name}-old")
     out.rename(retired)
     try:
         staging.rename(out)

@@ -1,4 +1,6 @@
-"""Shared fixtures: a tiny story written from inline data, and the built bundled story."""
+"""Shared fixtures and helpers, defined once: a tiny story written from inline data, the built
+bundled story, the command line (`run`), a page in the browser (`open_page`) and the data a built
+page carries (`page_data`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent  # the repository: also the bundled story's folder
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"  # screenshots and PDFs for a human to look at
 
 # Tiny named geometries used across the tests (lon, lat near Bochum).
 POINT_A = {"type": "Point", "coordinates": [7.2, 51.48]}
@@ -30,6 +33,34 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return path
+
+
+def run(*args: str):
+    """`storymap ARGS...` through click's CliRunner: the result has exit_code, output and exception."""
+    from click.testing import CliRunner
+
+    from storymap.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def page_data(html: str) -> dict:
+    """The story data a built page carries (its `<script type="application/json" id="sm-data">`)."""
+    start = '<script type="application/json" id="sm-data">'
+    assert html.count(start) == 1, "the page must carry its data exactly once"
+    return json.loads(html.split(start, 1)[1].split("</script>", 1)[0])
+
+
+def open_page(browser, url: str, **options):
+    """`url` in a new page (1280 × 800 unless `options` say otherwise; any Playwright context
+    option), once the story engine has its map: (page, Traffic)."""
+    from browser import wait_until, watch
+
+    page = browser.new_page(**{"viewport": {"width": 1280, "height": 800}, **options})
+    traffic = watch(page)
+    page.goto(url)
+    wait_until(page, "!!(window.storymap && window.storymap.map)")
+    return page, traffic
 
 
 def make_story(root: Path) -> Path:

@@ -17,22 +17,16 @@ import jsonschema
 import pytest
 import yaml
 from PIL import Image
-from click.testing import CliRunner
 from referencing import Registry, Resource
 
-from browser import wait_until, watch
-from conftest import write
-from storymap.cli import main
+from browser import wait_until
+from conftest import REPO, open_page, run, write
 
-REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO / "storymap" / "schemas"
 PNG = bytes.fromhex(  # a 1×1 PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
 )
 
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture
@@ -49,10 +43,7 @@ def test_new_scaffolds_a_story_that_builds_and_scrolls(scaffold: Path, tmp_path:
     result = run("build", str(scaffold), "-o", str(tmp_path / "site"))
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    traffic = watch(page)
-    page.goto((tmp_path / "site" / "index.html").as_uri())
-    wait_until(page, "window.storymap && storymap.map")
+    page, traffic = open_page(browser, (tmp_path / "site" / "index.html").as_uri())
     page.mouse.move(250, 500)
     seen = []
     for _ in range(80):
@@ -300,10 +291,7 @@ def test_images_beside_the_page_load_lazily_from_disk(scaffold: Path, tmp_path: 
     again = run("build", str(scaffold), "-o", str(tmp_path / "again"), "--no-single-file")
     assert again.exit_code == 0 and (tmp_path / "again" / "images" / image.name).read_bytes() == image.read_bytes()
 
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    traffic = watch(page)
-    page.goto((tmp_path / "site" / "index.html").as_uri())
-    wait_until(page, "!!(window.storymap && storymap.map)")
+    page, traffic = open_page(browser, (tmp_path / "site" / "index.html").as_uri())
     shown = "document.querySelector('#places img').complete && document.querySelector('#places img').naturalWidth"
     page.evaluate("() => { storymap.goTo('places', {instant: true}); }")
     wait_until(page, shown)

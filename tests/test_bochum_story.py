@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from shapely.geometry import box, shape
 
+from conftest import REPO
 from storymap import load, pipeline
 
-REPO = Path(__file__).resolve().parent.parent
 BOCHUM = box(7.09, 51.40, 7.36, 51.54)  # the city with a margin (lon/lat)
 EMSCHER_REGION = box(6.6, 51.40, 7.7, 51.66)  # Holzwickede to the Rhine at Dinslaken
 ACCURACY = set(load.ACCURACY_LEVELS)

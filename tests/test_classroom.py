@@ -4,29 +4,15 @@ languages, and an accessibility audit."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from click.testing import CliRunner
-
 from browser import wait_until, watch
-from storymap.cli import main
-
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+from conftest import ARTIFACTS, REPO, open_page, run
 
 
 
 
-
-
-def open_page(browser, url, **options):
-    page = browser.new_page(**{"viewport": {"width": 1280, "height": 800}, **options})
-    traffic = watch(page)
-    page.goto(url)
-    wait_until(page, "window.storymap && storymap.map")
-    return page, traffic
 
 
 def test_the_single_file_shows_every_chapter_and_layer_with_no_network(site, browser):
@@ -81,11 +67,16 @@ def test_presentation_moves_are_gentle(site, browser):
     out, story = site
     page, _ = open_page(browser, (out / "index.html").as_uri())
     page.keyboard.press("p")
+    wait_until(page, "storymap.present.active")
+    first, second = story.chapters[0], story.chapters[1]
+    assert page.evaluate("() => storymap.active") == first.id
     page.evaluate("() => { window.zooms = []; storymap.map.on('zoom', () => zooms.push(storymap.map.getZoom())); }")
     page.keyboard.press("ArrowRight")
+    wait_until(page, f"storymap.active === '{second.id}'", timeout_ms=3000)
     page.wait_for_timeout(800)
     # A cross-fade jumps straight to the new view: no flight that zooms out and back in.
     assert len(page.evaluate("() => zooms")) <= 1
+    assert page.evaluate("() => storymap.visibleLayers()") == story.visible_layers(second)
 
 
 def test_the_print_view_has_a_page_and_a_map_per_chapter(site, browser, tmp_path):
@@ -177,10 +168,10 @@ def test_axe_finds_no_serious_or_critical_problems(site, browser, where):
 
 
 def test_build_one_language_only(tmp_path):
-    result = CliRunner().invoke(main, ["build", str(REPO), "-o", str(tmp_path / "de"), "--lang", "de"])
+    result = run("build", str(REPO), "-o", str(tmp_path / "de"), "--lang", "de")
     assert result.exit_code == 0, result.output
     html = (tmp_path / "de/index.html").read_text(encoding="utf-8")
     assert '<html lang="de"' in html and "Die letzten Schichten" in html
     assert "The last shifts" not in html and 'class="sm-langs"' not in html  # no language switch
-    bad = CliRunner().invoke(main, ["build", str(REPO), "-o", str(tmp_path / "fr"), "--lang", "fr"])
+    bad = run("build", str(REPO), "-o", str(tmp_path / "fr"), "--lang", "fr")
     assert bad.exit_code == 1 and "no language 'fr'" in bad.output

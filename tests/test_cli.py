@@ -1,16 +1,9 @@
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+from conftest import REPO, page_data, run, write
 from storymap import __version__
-from storymap.cli import main
-from conftest import write
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def test_build_writes_the_page_and_says_what_it_built(story_dir: Path, tmp_path: Path):
@@ -98,14 +91,23 @@ def test_a_folder_storymap_did_not_write_is_never_replaced(story_dir: Path, tmp_
 
 
 def test_debug_shows_the_traceback(story_dir: Path):
+    """With --debug the story error is raised, not reported: Python prints its traceback."""
+    import subprocess
+    import sys
+
     (story_dir / "story.yml").write_text("title: [\n")
     result = run("check", str(story_dir), "--debug")
-    assert result.exit_code == 1 and result.exception is not None
+    assert type(result.exception).__name__ == "StoryError" and "invalid YAML" in str(result.exception)
+    done = subprocess.run([sys.executable, "-m", "storymap", "check", str(story_dir), "--debug"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Traceback (most recent call last):"), done.stderr
+    assert "storymap.errors.StoryError:" in done.stderr and "invalid YAML" in done.stderr
 
 
 def test_unlisted_chapter_is_a_warning(story_dir: Path):
     write(story_dir / "chapters/en/draft.md", "---\ntitle: Draft\n---\n")
-    result = CliRunner().invoke(main, ["check", str(story_dir)])
+    result = run("check", str(story_dir))
     assert result.exit_code == 0
     assert "warning:" in result.output and "draft.md" in result.output
 
@@ -114,13 +116,11 @@ def test_build_py_builds_the_bundled_story(tmp_path: Path):
     import subprocess
     import sys
 
-    repo = Path(__file__).resolve().parent.parent
     out = tmp_path / "site"
-    done = subprocess.run([sys.executable, str(repo / "build.py"), "-o", str(out)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Built" in done.stdout and (out / "index.html").is_file()
-    data = (out / "index.html").read_text()
-    assert json.loads(data.split('<script type="application/json" id="sm-data">')[1].split("</script>")[0])
+    assert page_data((out / "index.html").read_text())
 
 
 def test_a_page_over_its_budget_fails_the_build(story_dir: Path, tmp_path: Path):

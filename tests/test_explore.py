@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
 from browser import wait_until, watch
-
-REPO = Path(__file__).resolve().parent.parent
+from conftest import ARTIFACTS
 
 
 
@@ -243,6 +241,5 @@ def test_explore_screenshot(explore):
     page.dispatch_event("#sm-year", "input")
     page.evaluate("() => storymap.explore.focus('westpark')")
     page.wait_for_timeout(400)  # the popup fades in
-    artifacts = Path(__file__).resolve().parent / "artifacts"
-    artifacts.mkdir(exist_ok=True)
-    page.screenshot(path=str(artifacts / "explore.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "explore.png"))

@@ -8,17 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from storymap import pipeline, render
-from storymap.cli import main
-from conftest import POINT_A, collection, feature, write
+from conftest import POINT_A, REPO, collection, feature, page_data, run, write
 
 SITES = "data/sites.geojson"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 def feature_collection(*geometries) -> str:
@@ -147,7 +141,7 @@ def test_every_input_feature_reaches_the_page(story_dir: Path, tmp_path: Path):
     (story_dir / "data/sites.geojson").write_text(json.dumps(many))
     assert run("build", str(story_dir), "-o", str(tmp_path / "site")).exit_code == 0
     page = (tmp_path / "site/index.html").read_text()
-    data = json.loads(page.split('<script type="application/json" id="sm-data">')[1].split("</script>")[0])
+    data = page_data(page)
     sites = next(layer for layer in data["layers"] if layer["id"] == "sites")
     assert [f["id"] for f in sites["data"]["features"]] == ["a"] + [f"p{i}" for i in range(250)]
 
@@ -204,15 +198,19 @@ def test_oversized_data_is_refused_before_it_is_read(story_dir: Path, monkeypatc
 
 
 def test_the_bundled_story_builds_to_the_same_bytes_twice(tmp_path: Path):
-    repo = Path(__file__).resolve().parent.parent
     for name in ("a", "b"):
-        assert run("build", str(repo), "-o", str(tmp_path / name)).exit_code == 0
+        assert run("build", str(REPO), "-o", str(tmp_path / name)).exit_code == 0
     assert (tmp_path / "a/index.html").read_bytes() == (tmp_path / "b/index.html").read_bytes()
 
 
 @pytest.mark.parametrize("chapter_id", ["explore", "sm-map"])
 def test_reserved_chapter_ids_are_refused(story_dir: Path, chapter_id: str):
+    """The chapter's files exist, so the reserved id is the only thing wrong with the story."""
     text = (story_dir / "story.yml").read_text().replace("chapters: [first, second]", f"chapters: [first, {chapter_id}]")
     (story_dir / "story.yml").write_text(text)
+    for lang in ("en", "de"):
+        (story_dir / f"chapters/{lang}/second.md").rename(story_dir / f"chapters/{lang}/{chapter_id}.md")
     result = run("check", str(story_dir))
-    assert result.exit_code == 1 and "story.yml" in result.output and "line 5, key chapters.1" in result.output
+    assert result.exit_code == 1, result.output
+    assert f"story.yml (line 5, key chapters.1): {chapter_id!r} " in result.output
+    assert "1 error; nothing was written." in result.output

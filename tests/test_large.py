@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from browser import wait_until, watch
-from conftest import collection, feature, write
+from browser import wait_until
+from conftest import collection, feature, open_page, write
 from storymap import pipeline
 
 COUNT = 4_500  # above the canvas threshold, and more than two slices
@@ -49,16 +49,8 @@ ON_MAP = f"() => Array.from({{length: {COUNT}}}, (_, i) => storymap.feature('p' 
          ".filter(l => storymap.map.hasLayer(l)).length"
 
 
-def _open(browser, url):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    traffic = watch(page)
-    page.goto(url)
-    wait_until(page, "!!(window.storymap && storymap.map)")
-    return page, traffic
-
-
 def test_a_large_layer_is_on_a_canvas_and_comes_and_goes_whole(large_page, browser):
-    page, traffic = _open(browser, large_page)
+    page, traffic = open_page(browser, large_page)
     page.evaluate("() => { storymap.goTo('all', {instant: true}); }")
     wait_until(page, f"({ON_MAP})() === {COUNT}")
     assert page.evaluate("() => document.querySelectorAll('.leaflet-sm-pane-many-points-pane canvas').length") == 1
@@ -72,7 +64,7 @@ def test_a_large_layer_is_on_a_canvas_and_comes_and_goes_whole(large_page, brows
 
 
 def test_coming_back_while_still_leaving_ends_with_every_feature(large_page, browser):
-    page, _ = _open(browser, large_page)
+    page, _ = open_page(browser, large_page)
     page.evaluate("() => { storymap.goTo('all', {instant: true}); }")
     wait_until(page, f"({ON_MAP})() === {COUNT}")
     # Leave and come back within one task: the removal has started but not finished.
@@ -82,7 +74,7 @@ def test_coming_back_while_still_leaving_ends_with_every_feature(large_page, bro
 
 
 def test_the_year_filter_holds_while_a_large_layer_joins(large_page, browser):
-    page, _ = _open(browser, large_page)
+    page, _ = open_page(browser, large_page)
     page.evaluate("() => { storymap.goTo('none', {instant: true}); }")
     wait_until(page, f"({ON_MAP})() === 0")
     # Join and filter in one task: the first slice is on the map, the rest still to come; features
@@ -96,7 +88,7 @@ def test_the_year_filter_holds_while_a_large_layer_joins(large_page, browser):
 
 
 def test_search_opens_a_feature_of_a_large_layer_before_its_slice_arrives(large_page, browser):
-    page, traffic = _open(browser, large_page)
+    page, traffic = open_page(browser, large_page)
     page.evaluate("() => { storymap.goTo('none', {instant: true}); }")
     wait_until(page, f"({ON_MAP})() === 0")
     page.evaluate("() => { storymap.explore.enter(); storymap.explore.focus('p4499'); }")  # in the last slice

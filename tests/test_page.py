@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from browser import wait_until, watch
-
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-
-
-def open_page(browser, url, **context_options):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, **context_options)
-    page = context.new_page()
-    traffic = watch(page)
-    page.goto(url)
-    wait_until(page, "window.storymap && window.storymap.map")
-    return page, traffic
+from conftest import ARTIFACTS, open_page
 
 
 def camera(page):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from browser import wait_until, watch
-from conftest import POINT_A, POINT_B, SQUARE, collection, feature, write
+from conftest import POINT_A, POINT_B, SQUARE, collection, feature, open_page, write
 from storymap import pipeline
 
 # Each payload, if it ever ran, would set window.__pwned or open a dialog.
@@ -116,10 +116,7 @@ def test_no_payload_runs_anywhere(page_url, browser):
 
 
 def test_popups_show_payloads_as_text(page_url, browser):
-    page = browser.new_page()
-    watch(page)
-    page.goto(page_url)
-    wait_until(page, "window.storymap && storymap.map")
+    page, _ = open_page(browser, page_url)
     page.evaluate("() => storymap.goTo('one', {instant: true})")
     heading = page.evaluate("""() => {
         let node = null;

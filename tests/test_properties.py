@@ -1,5 +1,7 @@
-"""Property tests: whatever GeoJSON-like value arrives, reading it either succeeds or raises
-StoryError — never another exception — and a success keeps every feature."""
+"""Property tests: whatever GeoJSON-like value (or whatever bytes) a layer's data file holds, the
+pipeline either reads the story or raises StoryError — never another exception — and a success
+keeps every feature. The data goes through the real pipeline (`pipeline.read_story`), as the
+only layer of a one-chapter story."""
 
 from __future__ import annotations
 
@@ -7,16 +9,16 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import shapely
 from shapely.geometry import shape
 
-from storymap import load, transform, validate
+from conftest import write
+from storymap import pipeline
 from storymap.errors import StoryError
-
-PATH = Path("generated.geojson")
 
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -49,21 +51,44 @@ collections = st.one_of(junk, st.fixed_dictionaries({
 }))
 
 
-def read_layer(data) -> dict:
-    """The pipeline's own sequence for one layer's data, as in `pipeline._read_layer_data`."""
-    crs = transform.declared_crs(data if isinstance(data, dict) else {}, None, PATH)
-    problems = validate.feature_problems(data, PATH, "layer", geographic=crs.is_geographic)
-    if problems:
-        raise StoryError(problems)
-    frame, _ = transform.repair(transform.to_frame(data, "layer", crs), PATH)
-    return transform.to_feature_collection(frame, 6, transform.measure(frame), PATH)
+def one_layer_story(root: Path) -> Path:
+    """A story whose only layer reads `data.geojson` (written by each example)."""
+    write(root / "story.yml", """
+        title: Generated
+        languages: [en]
+        view: {center: [51.47, 7.22], zoom: 11}
+        layers: [layer]
+        chapters: [only]
+    """)
+    write(root / "layers/layer.yml", "title: Layer\ndata: data.geojson\n")
+    write(root / "chapters/en/only.md", "---\ntitle: Only\nview: {center: [51.47, 7.22], zoom: 11}\n"
+                                        "layers: [layer]\n---\nText.\n")
+    return root
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def write_bytes(story_dir: Path, raw: bytes) -> None:
+    (story_dir / "data.geojson").write_bytes(raw)
+
+
+def read_layer(story_dir: Path, data) -> dict:
+    """The layer's GeoJSON as the pipeline ships it, `data` written to its file as JSON
+    (non-finite numbers as NaN and Infinity, which the reader must refuse)."""
+    write_bytes(story_dir, json.dumps(data).encode("utf-8"))
+    story, _ = pipeline.read_story(story_dir)
+    return story.layer("layer").data
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    return one_layer_story(tmp_path_factory.mktemp("generated"))
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(collections)
-def test_any_value_is_accepted_or_refused_with_our_error(data):
+def test_any_value_is_accepted_or_refused_with_our_error(generated, data):
     try:
-        out = read_layer(data)
+        out = read_layer(generated, data)
     except StoryError as error:
         assert error.problems and all(str(p) for p in error.problems)
         return
@@ -75,27 +100,22 @@ def test_any_value_is_accepted_or_refused_with_our_error(data):
 
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
-def test_any_bytes_in_a_data_file_are_read_or_refused(tmp_path_factory, raw):
-    path = tmp_path_factory.mktemp("bytes") / "data.geojson"
-    path.write_bytes(raw)
+def test_any_bytes_in_a_data_file_are_read_or_refused(generated, raw):
+    write_bytes(generated, raw)
     try:
-        data = load.read_features(path)
-    except StoryError:
-        return
-    try:
-        read_layer(data)
-    except StoryError:
-        pass
+        pipeline.read_story(generated)
+    except StoryError as error:
+        assert error.problems and all(str(p) for p in error.problems)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.floats(-180, 180), st.floats(-85, 85)), min_size=4, max_size=8))
-def test_any_ring_of_valid_positions_gives_a_valid_polygon_or_a_clear_error(points):
+def test_any_ring_of_valid_positions_gives_a_valid_polygon_or_a_clear_error(generated, points):
     ring = [list(p) for p in points] + [list(points[0])]
     data = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
     try:
-        out = read_layer(data)
+        out = read_layer(generated, data)
     except StoryError as error:
         assert "empty after repair" in str(error) or "collapses to nothing" in str(error)
         return

@@ -2,6 +2,7 @@ import json
 import re
 from pathlib import Path
 
+from conftest import page_data
 from storymap import pipeline, render
 
 
@@ -66,5 +67,5 @@ def test_a_language_without_interface_text_falls_back_to_english(story_dir: Path
     story, _ = pipeline.read_story(story_dir)
     page = render.render_page(story).html
     assert '<article data-sm-lang="tr" lang="tr" hidden>' in page
-    data = json.loads(page.split('<script type="application/json" id="sm-data">')[1].split("</script>")[0])
+    data = page_data(page)
     assert data["ui"]["tr"]["skip"] == "Skip to the story"

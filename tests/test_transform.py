@@ -99,3 +99,27 @@ def test_simplification_drops_invisible_vertices_and_keeps_points():
     assert out.geometry[1].equals(frame.geometry[1])
     coarse = transform.simplify(frame_of(feature("w", {"type": "LineString", "coordinates": [[7.2, 51.48], [7.2005, 51.4801], [7.201, 51.48]]})), 17)
     assert len(coarse.geometry[0].coords) == 3  # an 11 m bend is visible at zoom 17: kept
+
+
+FAR_SHAPES = {
+    # reaching the pole: Web Mercator, the plane lines and areas are simplified in, ends at ~85°
+    "polar": [[0.0, 80.0], [10.0, 80.0], [10.0, 90.0], [0.0, 80.0]],
+    # reaching the antimeridian and wrapping round the globe
+    "wrapping": [[0.0, 0.0], [1.0, 1.0], [-180.0, 0.0], [0.0, 1.0], [0.0, 0.0]],
+}
+
+
+@pytest.mark.parametrize("name", list(FAR_SHAPES))
+def test_a_shape_the_projection_cannot_carry_is_kept_not_a_crash(name):
+    """Such shapes come out of simplification valid (a shape that cannot be projected at all,
+    unchanged), and the rest is still simplified (found by test_properties through the real
+    pipeline: these were internal errors)."""
+    far = {"type": "Polygon", "coordinates": [FAR_SHAPES[name]]}
+    near = {"type": "LineString", "coordinates": [[7.1, 51.5], [7.2, 51.47500001], [7.3, 51.45]]}
+    frame, _ = transform.repair(frame_of(feature("far", far), feature("near", near)), PATH)
+    out = transform.simplify(frame, 12)
+    assert out.geometry[0].is_valid and not out.geometry[0].is_empty
+    if name == "polar":
+        assert out.geometry[0].equals(frame.geometry[0])
+    assert len(out.geometry[1].coords) == 2
+    assert transform.to_feature_collection(out, 5)["features"][0]["id"] == "far"

@@ -1,0 +1,148 @@
+"""The writer's promise (storymap/write.py): a failed build leaves the previous site as it was.
+Whatever file operation fails, at whatever point of writing and swapping, the output folder then
+holds the old site whole or the new one whole — never neither, never a mix."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from storymap import write
+from storymap.errors import StoryError
+from storymap.write import MARKER, write_site
+
+OLD = {"index.html": b"<p>old page</p>", "images/old.png": b"old image", "handout.en.html": b"old handout"}
+NEW = {"index.html": b"<p>new page</p>", "images/new.png": b"new image", "handout.de.html": b"new handout"}
+# Every file operation write.py uses; each may fail (a full disk, a permission, an interrupt).
+OPERATIONS = [(Path, "mkdir"), (Path, "write_bytes"), (Path, "write_text"), (Path, "rename"),
+              (os, "chmod"), (shutil, "rmtree"), (tempfile, "mkdtemp")]
+
+
+def site(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The folder storymap writes for `files`: the files and the marker listing them."""
+    return {**files, MARKER: "".join(f"{name}\n" for name in sorted(files)).encode()}
+
+
+def contents(folder: Path) -> dict[str, bytes] | None:
+    """Every file in `folder` (relative path -> bytes); None when there is no folder."""
+    if not folder.exists():
+        return None
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def fail_at(monkeypatch, step: int, error: BaseException) -> list[str]:
+    """Make the `step`-th file operation (counting from 1) raise `error` before it does anything;
+    returns the names of the operations called, in order."""
+    calls: list[str] = []
+
+    def failing(name, real):
+        def operation(*args, **kwargs):
+            calls.append(name)
+            if len(calls) == step:
+                raise error
+            return real(*args, **kwargs)
+        return operation
+
+    for owner, name in OPERATIONS:
+        monkeypatch.setattr(owner, name, failing(name, getattr(owner, name)))
+    return calls
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()],
+                         ids=["disk-full", "interrupt"])
+@pytest.mark.parametrize("previous", [OLD, None], ids=["over-a-site", "new-folder"])
+def test_a_failure_at_any_step_leaves_the_old_site_or_the_new_one_whole(tmp_path: Path, monkeypatch, previous, error):
+    seen = []
+    for step in itertools.count(1):
+        out = tmp_path / f"try-{step}" / "site"
+        if previous is not None:
+            write_site(previous, out)
+        with monkeypatch.context() as patch:
+            calls = fail_at(patch, step, error)
+            try:
+                write_site(NEW, out)
+                failed = False
+            except type(error):
+                failed = True
+        failing = calls[step - 1] if failed else None
+        where = f"failure at step {step} ({failing}), after {calls[:step - 1]}"
+        after = contents(out)
+        assert after in ([site(NEW), site(previous)] if previous is not None else [site(NEW), None]), where
+        if not failed:
+            assert after == site(NEW)
+            break
+        seen.append(failing)
+        # Nothing half-written is left beside the site (a retired old site may be, if it could not be removed).
+        beside = [p.name for p in out.parent.glob("*") if p.name != "site"]
+        assert all("-old" in name for name in beside), (where, beside)
+        assert failing == "rmtree" or not beside, (where, beside)
+        # and the next build, with nothing failing, replaces the site as usual
+        write_site(NEW, out)
+        assert contents(out) == site(NEW), where
+    assert {"mkdtemp", "write_bytes", "write_text", "chmod", "rename"} <= set(seen), seen
+    if previous is not None:
+        assert seen.count("rename") == 2 and "rmtree" in seen, seen  # the old site out, the new one in; cleanup
+
+
+def test_a_retired_site_that_could_not_be_removed_does_not_block_the_next_build(tmp_path: Path, monkeypatch):
+    """rmtree(..., ignore_errors=True) can leave a folder behind (a file still open, a
+    permission); `storymap serve` builds again in the same process, and must still succeed."""
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    with monkeypatch.context() as patch:
+        patch.setattr(shutil, "rmtree", lambda *args, **kwargs: None)  # removes nothing, says nothing
+        write_site(NEW, out)
+    write_site(OLD, out)
+    assert contents(out) == site(OLD)
+
+
+def test_a_folder_storymap_did_not_write_is_refused_before_anything_is_written(tmp_path: Path):
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.docx").write_bytes(b"years of work")
+    with pytest.raises(StoryError, match="did not write"):
+        write_site(NEW, out)
+    assert contents(out) == {"chapter1.docx": b"years of work"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]
+
+
+def test_a_file_where_the_folder_should_be_is_refused(tmp_path: Path):
+    (tmp_path / "site").write_bytes(b"not a folder")
+    with pytest.raises(StoryError, match="did not write"):
+        write_site(NEW, tmp_path / "site")
+    assert (tmp_path / "site").read_bytes() == b"not a folder"
+
+
+def test_an_empty_folder_is_written_into(tmp_path: Path):
+    (tmp_path / "site").mkdir()
+    write_site(NEW, tmp_path / "site")
+    assert contents(tmp_path / "site") == site(NEW)
+
+
+@pytest.mark.parametrize("name", ["../escape.html", "/etc/passwd", "images/../../escape.html", MARKER])
+def test_a_path_outside_the_site_or_the_marker_is_never_written(tmp_path: Path, name: str):
+    write_site(OLD, tmp_path / "site")
+    with pytest.raises(ValueError, match="refusing to write"):
+        write_site({**NEW, name: b"x"}, tmp_path / "site")
+    assert contents(tmp_path / "site") == site(OLD)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_the_site_folder_is_readable_by_others(tmp_path: Path):
+    """mkdtemp makes a private folder; a web server running as another user must read the site."""
+    write_site(NEW, tmp_path / "site")
+    assert (tmp_path / "site").stat().st_mode & 0o777 == 0o755
+
+
+def test_the_swap_uses_only_the_operations_this_test_can_fail():
+    """If write.py starts using another file operation, OPERATIONS above must learn it."""
+    source = Path(write.__file__).read_text(encoding="utf-8")
+    used = {name for owner, name in OPERATIONS if f".{name}(" in source}
+    assert used == {name for _, name in OPERATIONS}
+    for other in ("unlink(", "replace(", "os.rename(", "shutil.move(", "copytree(", "open("):
+        assert other not in source, other
