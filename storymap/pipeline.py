@@ -14,7 +14,7 @@ from typing import Any, Callable
 import geopandas as gpd
 import pandas as pd
 
-from . import images, load, model, render, transform, validate, write
+from . import images, load, model, render, styles, transform, validate, write
 from .errors import Problem, StoryError
 from .load import Document
 
@@ -196,6 +196,7 @@ def _model_layer(layer_id: str, data: _LayerInput, position: int, languages: lis
         licence=spec.get("licence", ""),
         data=_output_data(spec, data),
         **_layer_time(spec, data.frame, languages),
+        styles=styles.layer_styles(style, _geometry_kinds(data.frame)),
     )
 
 
