@@ -13,7 +13,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from . import images, model, transform
+from . import images, model, styles, transform
 from .errors import StoryError
 from .load import Document, StoryFiles
 from .transform import LayerFrame
@@ -71,13 +71,15 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
     kind = spec.get("kind", "story")
     style = {**model.default_style(kind, position), **spec.get("style", {})}
     style.setdefault("fill_color", style["color"])
+    geometry = _geometry_kinds(prepared.frame)
     return model.Layer(
         id=layer_id,
         kind=kind,
         title=model.localise(spec["title"], languages),
         description=model.localise(spec.get("description"), languages),
-        geometry=_geometry_kinds(prepared.frame),
+        geometry=geometry,
         style=style,
+        styles=styles.layer_styles(style, geometry),
         popup=tuple({"key": f["key"], "label": model.localise(f.get("label", f["key"]), languages)}
                     for f in spec.get("popup", [])),
         source=model.localise(spec.get("source"), languages),

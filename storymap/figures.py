@@ -16,14 +16,15 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import box, shape
 
-from .model import Chapter, Layer, Story
+from .model import Chapter, Story
+from .styles import CAMERA
 
 __all__ = ["FIGURE_HEIGHT", "FIGURE_WIDTH", "Figure", "chapter_figure", "Figures"]
 
 FIGURE_WIDTH, FIGURE_HEIGHT = 640, 420  # CSS pixels; the live map at this size shows the same area
 WEB_MERCATOR = "EPSG:3857"
 METRES_PER_PIXEL_AT_ZOOM_0 = 156543.03392804097  # Web Mercator, 256-pixel tiles
-FIT_PADDING = 24  # pixels, as in the live map
+FIT_PADDING = CAMERA["fit_margin"]  # pixels, as in the live map
 SHARED_UNIT = 4  # metres per unit of the shared geometry: finer than a pixel up to zoom 15
 
 
@@ -101,7 +102,7 @@ def _extent(view: dict[str, Any]) -> tuple[float, float, float, float, float]:
         x0, y0 = _mercator(west, south)
         x1, y1 = _mercator(east, north)
         inner_w, inner_h = FIGURE_WIDTH - 2 * FIT_PADDING, FIGURE_HEIGHT - 2 * FIT_PADDING
-        res = max((x1 - x0) / inner_w, (y1 - y0) / inner_h, METRES_PER_PIXEL_AT_ZOOM_0 / 2 ** view.get("max_zoom", 16))
+        res = max((x1 - x0) / inner_w, (y1 - y0) / inner_h, METRES_PER_PIXEL_AT_ZOOM_0 / 2 ** view.get("max_zoom", CAMERA["fit_max_zoom"]))
         x, y = (x0 + x1) / 2, (y0 + y1) / 2
     half_w, half_h = FIGURE_WIDTH * res / 2, FIGURE_HEIGHT * res / 2
     return x - half_w, y - half_h, x + half_w, y + half_h, res
@@ -127,17 +128,16 @@ def _path(geometry, ox: float, oy: float, unit: float) -> str:
     return "".join(parts)
 
 
-def _style(layer: Layer, highlighted: bool, dimmed: bool) -> dict[str, Any]:
-    s = layer.style
-    style = {
-        "stroke": s["color"], "stroke-width": s["weight"], "stroke-opacity": s["opacity"],
-        "fill": s["fill_color"], "fill-opacity": min(s["fill_opacity"], 0.45), "stroke-dasharray": s.get("dash") or None,
-    }
-    if dimmed:
-        style.update({"stroke-opacity": s["opacity"] * 0.7, "fill-opacity": style["fill-opacity"] * 0.5})
-    if highlighted:
-        style.update({"stroke": "#111111", "stroke-width": max(s["weight"] + 2, 3), "stroke-opacity": 1})
-    return style
+def _state(lit: bool, dimmed: bool) -> str:
+    """Which of the layer's model styles (styles.layer_styles) a feature is drawn in."""
+    return "highlight" if lit else "dimmed" if dimmed else "base"
+
+
+def _svg(style: dict[str, Any]) -> dict[str, Any]:
+    """A model style as SVG presentation attributes (its keys are their names with underscores)."""
+    out = {key.replace("_", "-"): value for key, value in style.items() if key != "radius"}
+    out["fill"] = style["fill"] or "none"
+    return out
 
 
 def _scale_bar(res: float, lat: float) -> dict[str, Any]:
@@ -164,20 +164,19 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
             if fid not in visible or not geometry.intersects(frame):
                 continue
             lit = fid in highlight
-            style = _style(layer, lit, dim and not lit)
+            state = _state(lit, dim and not lit)
             if geometry.geom_type in ("Point", "MultiPoint"):
+                style = layer.styles["point"][state]
                 for point in shapely.get_parts(geometry):
                     cx, cy = (point.x - minx) / res, (maxy - point.y) / res
-                    radius = layer.style["radius"] * (1.5 if lit else 1)
+                    radius = style["radius"]
                     points.append({"kind": "circle", "cx": round(cx, 1), "cy": round(cy, 1), "r": radius,
-                                   "style": {**style, "fill-opacity": 0.9}, "layer": layer_id, "feature": fid})
+                                   "style": _svg(style), "layer": layer_id, "feature": fid})
                     if lit:
                         labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
                 continue
-            if geometry.geom_type in ("LineString", "MultiLineString"):
-                style = {**style, "fill": "none", "stroke": layer.style["color"]}
-                if lit:
-                    style["stroke-width"] = layer.style["weight"] * 1.8
+            kind = "line" if geometry.geom_type in ("LineString", "MultiLineString") else "area"
+            style = _svg(layer.styles[kind][state])
             shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid})
             if lit:
                 anchor = shapely.clip_by_rect(geometry, *frame.bounds).representative_point()

@@ -88,6 +88,9 @@ class Layer:
     time: dict[str, Any] | None = None  # {"start": key, "end": key or None, "label": {lang: text}}
     years: tuple[tuple[int | None, int | None], ...] = ()  # (start, end) per feature, when `time` is set
     timeline: dict[str, Any] | None = None  # chart data, see transform.timeline
+    # base/highlight/dimmed/legend style per kind of geometry, from styles.layer_styles: the one
+    # source the page's engine, the print figures and the legend read
+    styles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def feature_ids(self) -> list[str]:

@@ -33,6 +33,7 @@ from . import __version__, images
 from .load import UI_TEXT
 from .figures import Figures
 from .model import Chapter, Layer, Story
+from .styles import CAMERA
 
 __all__ = [
     "Page",
@@ -145,7 +146,7 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
         "id": layer.id,
         "kind": layer.kind,
         "title": layer.title,
-        "style": layer.style,
+        "styles": layer.styles,
         "popup": [dict(field) for field in layer.popup],
         "data": layer.data,
         "points": layer.geometry == ("point",),
@@ -175,6 +176,7 @@ def page_data(story: Story) -> dict[str, Any]:
     return {
         "languages": list(story.languages),
         "view": story.view.to_json(),
+        "camera": CAMERA,
         "layers": [_layer_json(layer) for layer in story.layers],
         "chapters": [_chapter_json(story, chapter) for chapter in story.chapters],
         "timeline": list(story.timeline) if story.timeline else None,
@@ -198,6 +200,22 @@ def _asset(name: str) -> Markup:
     elif name.endswith(".css"):
         code = rcssmin.cssmin(code)
     return _inline(code, name)
+
+
+# The page engine's parts, one concern each, in the order they are concatenated (templates/engine).
+ENGINE_PARTS = (
+    "engine/core.js", "engine/text.js", "engine/sliced-layer.js", "engine/layers.js", "engine/highlight.js",
+    "engine/camera.js", "engine/chapters.js", "engine/scroller.js", "engine/modes.js", "engine/page.js",
+    "engine/api.js", "engine/start.js",
+)
+
+
+def _engine() -> Markup:
+    """The engine as one inline script (one CSP hash): its parts share one function scope, as the
+    files of one module share their top-level names."""
+    parts = [resources.files("storymap.templates").joinpath(part).read_text("utf-8") for part in ENGINE_PARTS]
+    code = '(function () {\n"use strict";\n' + "\n".join(parts) + "})();\n"
+    return _inline(rjsmin.jsmin(code), "engine")
 
 
 @cache
@@ -368,7 +386,7 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         # Inline code is rendered here, not in the template, so that the CSP can name its exact hashes.
         scripts = [
             _inline(leaflet_js, "leaflet.js"),
-            _asset("storymap.js"),
+            _engine(),
             _asset("explore.js"),
             _asset("present.js"),
             Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),

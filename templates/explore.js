@@ -7,6 +7,7 @@
   const api = window.storymap;
   const HASH = "explore";
   let returnTo = null;
+  let index = []; // the places search looks through, built once the story has started
 
   const $ = function (selector) { return document.querySelector(selector); };
   const $all = function (selector) { return Array.prototype.slice.call(document.querySelectorAll(selector)); };
@@ -70,34 +71,30 @@
 
   // ---- entering and leaving ------------------------------------------------------
 
-  function showPanel(exploring) {
-    // Explore mode swaps the story text for the panel, and lets the wheel zoom the map.
-    api.explore.active = exploring;
-    document.documentElement.classList.toggle("sm-exploring", exploring);
-    $("#sm-story").hidden = exploring;
-    $("#sm-explore").hidden = !exploring;
-    if (exploring) api.map.scrollWheelZoom.enable();
-    else api.map.scrollWheelZoom.disable();
-    api.map.invalidateSize();
+  // The engine's mode switch hides the story text and lets the wheel zoom the map; the panel and
+  // what explore changed on the map are this script's to show and to put back.
+  function onMode(event) {
+    const mode = event.detail.mode;
+    if (mode === "explore") $("#sm-explore").hidden = false;
+    if (event.detail.previous !== "explore") return;
+    $("#sm-explore").hidden = true;
+    api.map.closePopup();
+    setBasemap(true);
   }
 
   function enter(state) {
     returnTo = api.active;
-    showPanel(true);
+    api.setMode("explore");
     api.highlight([]); // the chapter's labels belong to the story
     if (state) apply(state);
     syncControls();
     writeUrl();
     $("#sm-explore-title").focus();
-    document.dispatchEvent(new CustomEvent("storymap:mode", { detail: { mode: "explore" } }));
   }
 
   function leave() {
-    showPanel(false);
-    api.map.closePopup();
-    setBasemap(true);
+    api.setMode("story");
     api.goTo(returnTo || api.data.chapters[0].id, { instant: true, force: true });
-    document.dispatchEvent(new CustomEvent("storymap:mode", { detail: { mode: "story" } }));
   }
 
   // ---- layers, basemap, year -----------------------------------------------------
@@ -191,7 +188,7 @@
     list.textContent = "";
     const folded = fold(query.trim());
     if (!folded) { $("#sm-search-status").textContent = ""; return []; }
-    const hits = api.explore.index.filter(function (entry) {
+    const hits = index.filter(function (entry) {
       return entry.folded.some(function (name) { return name.indexOf(folded) !== -1; });
     }).slice(0, 8);
     hits.forEach(function (entry) {
@@ -217,7 +214,7 @@
     if (!api.layers[def.id].hasLayer(layer)) api.setYear(null); // filtered out by the year: show all again
     if (!api.map.hasLayer(layer)) api.map.addLayer(layer); // a large layer's features arrive in slices
     if (layer.getLatLng) api.map.setView(layer.getLatLng(), Math.max(api.map.getZoom(), 15), { animate: false });
-    else api.map.fitBounds(layer.getBounds(), { maxZoom: 16, animate: false });
+    else api.map.fitBounds(layer.getBounds(), { maxZoom: api.data.camera.fit_max_zoom, animate: false });
     layer.openPopup();
     syncControls();
     writeUrl();
@@ -347,6 +344,7 @@
       download(button.getAttribute("data-sm-download"), button.getAttribute("data-sm-format"));
     });
     document.addEventListener("storymap:year", function () { if (api.explore.active) { syncControls(); writeUrl(); } });
+    document.addEventListener("storymap:mode", onMode);
     api.map.on("moveend", writeUrl);
     window.addEventListener("hashchange", function () {
       const state = parseHash(location.hash);
@@ -354,18 +352,16 @@
     });
   }
 
-  api.explore = {
-    active: false,
-    index: [],
+  api.provide("explore", {
     enter: function (state) { enter(state || null); },
     leave: leave,
     state: currentState,
     focus: focusFeature,
     search: search,
-  };
+  });
 
   document.addEventListener("storymap:ready", function () {
-    api.explore.index = searchIndex();
+    index = searchIndex();
     wire();
     const state = parseHash(location.hash);
     if (state) enter(state);

@@ -28,21 +28,19 @@
   }
 
   function enter() {
-    if (api.explore && api.explore.active) api.explore.leave();
-    api.present.active = true;
-    document.documentElement.classList.add("sm-presenting");
+    if (api.explore.active) api.explore.leave(); // back to the chapter explore was opened from
+    api.setMode("present");
     api.goTo(api.active || ids()[0], { instant: true, force: true });
-    api.map.invalidateSize();
-    document.dispatchEvent(new CustomEvent("storymap:mode", { detail: { mode: "present" } }));
   }
 
   function leave() {
-    api.present.active = false;
-    document.documentElement.classList.remove("sm-presenting");
-    if (document.fullscreenElement) document.exitFullscreen();
-    api.map.invalidateSize();
+    api.setMode("story");
     api.goTo(api.active || ids()[0], { instant: true, force: true });
-    document.dispatchEvent(new CustomEvent("storymap:mode", { detail: { mode: "story" } }));
+  }
+
+  function onMode(event) {
+    // However presentation mode ends, full screen ends with it.
+    if (event.detail.previous === "present" && document.fullscreenElement) document.exitFullscreen();
   }
 
   function toggleFullscreen() {
@@ -74,10 +72,11 @@
     if (handled) event.preventDefault();
   }
 
-  api.present = { active: false, enter: enter, leave: leave, show: show };
+  api.provide("present", { enter: enter, leave: leave, show: show });
 
   document.addEventListener("storymap:ready", function () {
     document.addEventListener("keydown", onKey);
+    document.addEventListener("storymap:mode", onMode);
     document.querySelectorAll("[data-sm-action=present]").forEach(function (button) {
       button.addEventListener("click", function () { if (api.present.active) leave(); else enter(); });
     });

@@ -1,0 +1,82 @@
+/* storymap engine — chapters: making a chapter active (its layers, year, highlight and view,
+ * the header's progress, the announcement, the URL) or, above the first chapter, the story's
+ * overview: every layer at the story's own view. */
+
+function progress() {
+  const total = state.data.chapters.length;
+  const n = state.active + 1;
+  document.getElementById("sm-progress-bar").style.width = (100 * n / total) + "%";
+  const template = state.data.ui[state.language].progress;
+  document.getElementById("sm-progress-text").textContent =
+    n > 0 ? template.replace("{n}", n).replace("{total}", total) : "";
+}
+
+function announce(index) {
+  // Screen readers hear the chapter's title and what the map now shows; nothing above the first.
+  let text = "";
+  if (index >= 0) {
+    const article = state.sections[index].querySelector("article[lang='" + state.language + "']");
+    const description = article.querySelector("[data-sm-description]");
+    text = article.querySelector("h2").textContent + ". " + (description ? description.textContent : "");
+  }
+  document.getElementById("sm-announce").textContent = text;
+}
+
+function markSections(index) {
+  state.sections.forEach(function (section, i) {
+    section.classList.toggle("is-active", i === index);
+    if (i === index) section.setAttribute("aria-current", "step");
+    else section.removeAttribute("aria-current");
+  });
+}
+
+function showOverview(instant) {
+  showOnly(state.data.layers.map(function (layerDef) { return layerDef.id; }));
+  setYear(null);
+  setHighlight([]);
+  moveTo(state.data.view, instant);
+}
+
+function showChapter(chapter, instant) {
+  showOnly(chapter.layers);
+  setYear(chapter.year);
+  setHighlight(chapter.highlight);
+  moveTo(chapter.view, instant);
+}
+
+function setHash(id) {
+  // replaceState: the back button is not filled with chapters.
+  const hash = id === null ? "" : "#" + id;
+  if (location.hash !== hash) history.replaceState(null, "", location.pathname + location.search + hash);
+}
+
+// index -1 is the overview above the first chapter. `force` re-applies the active chapter.
+function activate(index, instant, force) {
+  if (index === state.active && !force) return;
+  const chapters = state.data.chapters;
+  const previous = state.active >= 0 ? chapters[state.active].id : null;
+  const chapter = index >= 0 ? chapters[index] : null;
+  state.active = index;
+  markSections(index);
+  if (chapter) showChapter(chapter, instant);
+  else showOverview(instant);
+  progress();
+  announce(index);
+  setHash(chapter ? chapter.id : null);
+  emit("storymap:chapter", { id: chapter ? chapter.id : null, index: index, previous: previous });
+}
+
+function indexOf(id) {
+  return state.data.chapters.findIndex(function (chapter) { return chapter.id === id; });
+}
+
+function goTo(id, options) {
+  const index = indexOf(id);
+  if (index === -1) throw new Error("storymap: no chapter " + JSON.stringify(id));
+  const instant = Boolean(options && options.instant);
+  // The page is on its way to the chapter: the scroller waits until it comes to rest instead of
+  // activating each chapter the scroll passes.
+  scroller.hold();
+  state.sections[index].scrollIntoView({ block: "start", behavior: instant || reducedMotion ? "auto" : "smooth" });
+  activate(index, instant, Boolean(options && options.force));
+}

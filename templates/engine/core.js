@@ -1,0 +1,37 @@
+/* storymap engine — core: the state every other part reads and writes, and the few constants.
+ *
+ * The engine turns the story's embedded JSON and the page's chapter sections into a
+ * scroll-driven map. It never names a chapter, a layer or a feature: everything comes from the
+ * data. Its parts (this folder) are concatenated, in the order render.ENGINE_PARTS lists them,
+ * into one function scope: like the files of one module, they share their top-level names.
+ * The public API is built last (api.js): window.storymap, see docs/js-api.md. */
+
+const FADE_MS = 400; // a layer's fade, as long as the opacity transition in storymap.css
+const FLY_SECONDS = 1.2;
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+// Switch to the scripted layout now, before the map is created, so Leaflet measures its real size.
+document.documentElement.classList.replace("no-js", "js");
+
+// Private: the public API reads it through getters, so no caller can put the page out of step.
+const state = {
+  data: null, // the story as embedded in the page (sm-data)
+  map: null,
+  basemap: null,
+  layers: {}, // layer id -> its Leaflet layer (SlicedGeoJSON)
+  features: {}, // feature id -> the Leaflet layer of that one feature
+  layerOf: {}, // feature id -> its layer's definition
+  sections: [], // the chapters' elements, in reading order
+  chapters: [], // [{id, title}] in the current language
+  active: -1, // index of the active chapter; -1 before the first
+  language: document.documentElement.lang,
+  year: null,
+  offline: false,
+  mode: "story",
+  highlighted: [], // feature ids
+  dimmedLayers: new Set(), // layers whose other features step back for a highlight
+};
+
+function emit(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail: detail }));
+}

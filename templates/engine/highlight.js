@@ -1,0 +1,49 @@
+/* storymap engine — highlight: emphasised, labelled features, and the rest of their layer
+ * stepping back. The looks come from the model (layer.styles: base, highlight, dimmed). */
+
+function bindLabel(layer, permanent) {
+  // Content is a function so that it is built in the current language each time it opens.
+  layer.unbindTooltip();
+  const content = function () { return element("span", "", nameOf(layer.feature)); };
+  if (permanent) {
+    layer.bindTooltip(content, { permanent: true, direction: "auto", className: "sm-label" }).openTooltip();
+  } else {
+    layer.bindTooltip(content, { sticky: !(layer instanceof L.CircleMarker) });
+  }
+}
+
+function restyle(id, look) {
+  state.features[id].setStyle(featureStyle(id, look));
+}
+
+function restyleLayer(layerId, look) {
+  // Every feature, also those the year filter holds back, so that they return in the right look.
+  state.data.layers.find(function (def) { return def.id === layerId; }).data.features
+    .forEach(function (feature) { restyle(feature.id, look); });
+}
+
+function setHighlight(ids) {
+  // In a layer with highlighted features the others step back, so the highlight reads at a glance.
+  // Only layers whose state changes are restyled: with thousands of features that is the cost.
+  const dimmed = new Set(ids.map(function (id) { return state.layerOf[id].id; }));
+  const lookOf = function (layerId) { return dimmed.has(layerId) ? "dimmed" : "base"; };
+  const changed = new Set();
+  dimmed.forEach(function (id) { if (!state.dimmedLayers.has(id)) changed.add(id); });
+  state.dimmedLayers.forEach(function (id) { if (!dimmed.has(id)) changed.add(id); });
+  changed.forEach(function (layerId) { restyleLayer(layerId, lookOf(layerId)); });
+  state.highlighted.forEach(function (id) {
+    const layerDef = state.layerOf[id];
+    if (!changed.has(layerDef.id)) restyle(id, lookOf(layerDef.id));
+    if (layerDef.kind === "context") state.features[id].unbindTooltip(); // backdrop: no hover label
+    else bindLabel(state.features[id], false);
+  });
+  state.dimmedLayers = dimmed;
+  state.highlighted = ids.slice();
+  ids.forEach(function (id) {
+    const layer = state.features[id];
+    restyle(id, "highlight");
+    if (!layer._map) return; // filtered out by the chapter's year
+    if (layer.bringToFront) layer.bringToFront();
+    bindLabel(layer, true);
+  });
+}

@@ -1,0 +1,147 @@
+/* storymap engine — layers: each layer of the story as a SlicedGeoJSON in two panes of its own,
+ * styled from the model's styles (storymap/styles.py, sent as layer.styles); showing, fading and
+ * hiding layers; and the year filter. */
+
+// The model's neutral style keys as Leaflet path options: a renaming, never a rule of its own.
+function leafletStyle(style) {
+  const out = {
+    color: style.stroke,
+    weight: style.stroke_width,
+    opacity: style.stroke_opacity,
+    fill: style.fill !== null,
+    fillColor: style.fill,
+    fillOpacity: style.fill_opacity,
+    dashArray: style.stroke_dasharray,
+  };
+  if (style.radius !== undefined) out.radius = style.radius;
+  return out;
+}
+
+function styleKind(feature) {
+  const type = feature.geometry.type;
+  if (type === "Point" || type === "MultiPoint") return "point";
+  return type.indexOf("LineString") !== -1 ? "line" : "area";
+}
+
+// A feature's Leaflet style in one of the model's states: "base", "highlight" or "dimmed".
+function featureStyle(id, look) {
+  const feature = state.features[id].feature;
+  return leafletStyle(state.layerOf[id].styles[styleKind(feature)][look]);
+}
+
+function pane(name, zIndex) {
+  const node = state.map.createPane(name);
+  node.classList.add("sm-pane");
+  node.style.zIndex = String(zIndex);
+  return node;
+}
+
+function buildLayer(layerDef, index) {
+  // Two panes per layer: areas and lines in the author's order, and above all of them the
+  // layer's dots, so that a point is never buried under another layer's polygon.
+  const shapesPane = "sm-pane-" + layerDef.id;
+  const pointsPane = shapesPane + "-points";
+  const panes = [pane(shapesPane, 410 + index), pane(pointsPane, 500 + index)];
+  const renderers = layerDef.canvas
+    ? [L.canvas({ pane: shapesPane }), L.canvas({ pane: pointsPane })]
+    : [undefined, undefined];
+  // Context layers are backdrop: they must not catch clicks meant for the story's features.
+  const interactive = layerDef.kind !== "context";
+  const base = function (feature) { return leafletStyle(layerDef.styles[styleKind(feature)].base); };
+  const group = new SlicedGeoJSON(layerDef.data, {
+    pane: shapesPane,
+    style: function (feature) {
+      // Leaflet applies this to dots too; they keep the options pointToLayer gave them.
+      if (styleKind(feature) === "point") return {};
+      return Object.assign(base(feature), { interactive: interactive, renderer: renderers[0] });
+    },
+    pointToLayer: function (feature, latlng) {
+      return L.circleMarker(latlng, Object.assign(base(feature), {
+        interactive: interactive, pane: pointsPane, renderer: renderers[1],
+      }));
+    },
+    onEachFeature: function (feature, leafletLayer) {
+      state.features[feature.id] = leafletLayer;
+      state.layerOf[feature.id] = layerDef;
+      if (!interactive) return;
+      leafletLayer.bindPopup(function () { return popupContent(layerDef, feature); });
+      bindLabel(leafletLayer, false);
+    },
+  });
+  group.smPanes = panes;
+  return group;
+}
+
+const fading = {}; // layer id -> timer of a pending fade-out
+
+function setOpacity(group, value) {
+  group.smPanes.forEach(function (node) { node.style.opacity = value; });
+}
+
+function showLayer(id) {
+  const group = state.layers[id];
+  clearTimeout(fading[id]);
+  delete fading[id];
+  if (!state.map.hasLayer(group)) {
+    setOpacity(group, "0");
+    group.addTo(state.map);
+    void group.smPanes[0].offsetWidth; // commit opacity 0 so that the change below animates
+  }
+  setOpacity(group, "1");
+}
+
+function hideLayer(id) {
+  const group = state.layers[id];
+  if (!state.map.hasLayer(group) || fading[id]) return;
+  setOpacity(group, "0");
+  const remove = function () { delete fading[id]; state.map.removeLayer(group); };
+  if (reducedMotion) remove();
+  else fading[id] = setTimeout(remove, FADE_MS);
+}
+
+function showOnly(ids) {
+  const wanted = new Set(ids);
+  state.data.layers.forEach(function (layerDef) {
+    if (wanted.has(layerDef.id)) showLayer(layerDef.id);
+    else hideLayer(layerDef.id);
+  });
+  document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
+    item.hidden = !wanted.has(item.getAttribute("data-sm-legend"));
+  });
+}
+
+function visibleLayers() {
+  return state.data.layers
+    .map(function (layerDef) { return layerDef.id; })
+    .filter(function (id) { return state.map.hasLayer(state.layers[id]) && !fading[id]; });
+}
+
+function visibleFeatures(layerId) {
+  const ids = [];
+  state.layers[layerId].eachLayer(function (layer) { ids.push(layer.feature.id); });
+  return ids;
+}
+
+// ---- the year filter ------------------------------------------------------------------
+
+function existsIn(pair, year) {
+  // A feature with an unknown start year is shown only while no year is chosen.
+  return pair[0] !== null && pair[0] <= year && (pair[1] === null || year <= pair[1]);
+}
+
+function setYear(year) {
+  const chosen = year === null || year === undefined ? null : Number(year);
+  if (chosen === state.year) return;
+  state.year = chosen;
+  state.data.layers.forEach(function (layerDef) {
+    if (!layerDef.years) return;
+    const group = state.layers[layerDef.id];
+    layerDef.data.features.forEach(function (feature, i) {
+      const layer = state.features[feature.id];
+      const wanted = chosen === null || existsIn(layerDef.years[i], chosen);
+      if (wanted && !group.hasLayer(layer)) group.addLayer(layer);
+      else if (!wanted && group.hasLayer(layer)) group.removeLayer(layer);
+    });
+  });
+  emit("storymap:year", { year: chosen });
+}

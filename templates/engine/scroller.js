@@ -1,0 +1,93 @@
+/* storymap engine — the scroller: which chapter is under the reading line.
+ *
+ * The rule: whatever moved the page (wheel, keys, links, scrollTo, a resize, a rotation), once
+ * it comes to rest the active step is the last one whose top has reached the reading line — the
+ * one under it, or, while the line is in the gap after a step, that step — and none above the
+ * first. A step that has left the screen is never active: then the next one if it is in view
+ * (the end of a long gap), or none (below the last step). sync() applies the rule from the
+ * page's geometry.
+ *
+ * Two triggers call it, in scrollama's shape. An IntersectionObserver per step reports each
+ * crossing of the line as it happens, at no cost per scrolled frame. But a jump (scrollTo, the
+ * End key, a restored position) from one gap into another crosses nothing the observers see, so
+ * sync() also runs when scrolling comes to rest (scrollend, or a quiet moment where a browser
+ * has no scrollend) and after a resize, which is also when the line's height is recomputed. */
+
+const REST_MS = 120; // no scroll event for this long counts as rest where scrollend is missing
+
+// options: steps (elements in document order); line() -> the line's height in % of the window;
+// enabled() -> whether to follow the page now; onStep(index), with -1 above the first step.
+function createScroller(options) {
+  const steps = options.steps;
+  let observers = [];
+  let line = null;
+  let held = false;
+  let restTimer = 0;
+  let frame = 0;
+
+  function current() {
+    const y = window.innerHeight * line / 100;
+    let index = -1;
+    for (let i = 0; i < steps.length && steps[i].getBoundingClientRect().top <= y; i += 1) index = i;
+    if (index === -1 || steps[index].getBoundingClientRect().bottom > 0) return index;
+    // The step has left the screen: the next one if it is already in view, or none (after the last).
+    const next = steps[index + 1];
+    return next && next.getBoundingClientRect().top < window.innerHeight ? index + 1 : -1;
+  }
+
+  function sync() {
+    if (held || !options.enabled()) return;
+    options.onStep(current());
+  }
+
+  function observe() {
+    // The observers' root margin leaves a band 1% high at the line.
+    const next = options.line();
+    if (next === line) return;
+    line = next;
+    observers.forEach(function (observer) { observer.disconnect(); });
+    const margin = -line + "% 0px " + (line - 99) + "% 0px";
+    observers = steps.map(function (step) {
+      const observer = new IntersectionObserver(sync, { rootMargin: margin, threshold: 0 });
+      observer.observe(step);
+      return observer;
+    });
+  }
+
+  function rest() {
+    clearTimeout(restTimer);
+    held = false;
+    sync();
+  }
+
+  function onScroll() {
+    clearTimeout(restTimer);
+    restTimer = setTimeout(rest, REST_MS);
+  }
+
+  function onResize() {
+    // Layout has changed by the next frame; one sync per frame however many resize events come.
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(function () { observe(); sync(); });
+  }
+
+  // While the page scrolls towards a chapter the caller has already made active, do not follow
+  // it through the chapters it passes; follow again once it rests (or at once if it never moves).
+  function hold() {
+    held = true;
+    onScroll();
+  }
+
+  observe();
+  window.addEventListener("scroll", onScroll, { passive: true });
+  if ("onscrollend" in window) window.addEventListener("scrollend", rest);
+  window.addEventListener("resize", onResize);
+  return { sync: sync, hold: hold };
+}
+
+let scroller = null; // created by start()
+
+function readingLine() {
+  // The middle of the window on wide screens; lower down on phones, where the map takes the top.
+  return window.matchMedia("(max-width: 899px)").matches ? 70 : 50;
+}

@@ -1,0 +1,152 @@
+"""One source of truth for style: storymap.styles decides, the model carries it, and the live map,
+the print figures and the legend draw what it says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from browser import wait_until, watch
+from storymap import pipeline, render
+from storymap.figures import Figures
+from storymap.styles import AREA_FILL_CAP, CAMERA, HIGHLIGHT_INK, STATES, layer_styles
+
+REPO = Path(__file__).resolve().parent.parent
+STYLE = {"color": "#123456", "weight": 2, "opacity": 0.9, "fill_color": "#abcdef", "fill_opacity": 0.8,
+         "radius": 6, "dash": ""}
+ALL_KINDS = ("polygon", "line", "point")
+
+
+def test_only_the_kinds_a_layer_has_get_styles():
+    assert set(layer_styles(STYLE, ("point",))) == {"point"}
+    styles = layer_styles(STYLE, ALL_KINDS)
+    assert set(styles) == {"area", "line", "point"}
+    assert all(set(by_state) == set(STATES) for by_state in styles.values())
+
+
+def test_base_areas_are_capped_and_dots_keep_their_fill():
+    styles = layer_styles(STYLE, ALL_KINDS)
+    assert styles["area"]["base"]["fill_opacity"] == AREA_FILL_CAP
+    assert styles["point"]["base"]["fill_opacity"] == 0.8
+    assert styles["point"]["base"]["radius"] == 6
+    assert styles["line"]["base"]["fill"] is None
+    assert layer_styles({**STYLE, "fill_opacity": 0.1}, ("polygon",))["area"]["base"]["fill_opacity"] == 0.1
+
+
+def test_dimmed_features_step_back_from_their_base():
+    for kind, by_state in layer_styles(STYLE, ALL_KINDS).items():
+        base, dimmed = by_state["base"], by_state["dimmed"]
+        assert dimmed["stroke_opacity"] == pytest.approx(base["stroke_opacity"] * 0.7), kind
+        assert dimmed["fill_opacity"] == pytest.approx(base["fill_opacity"] * 0.5), kind
+        assert {k: v for k, v in dimmed.items() if "opacity" not in k} == \
+               {k: v for k, v in base.items() if "opacity" not in k}, kind
+
+
+def test_highlights_stand_out():
+    styles = layer_styles(STYLE, ALL_KINDS)
+    line = styles["line"]["highlight"]
+    assert line["stroke"] == STYLE["color"] and line["stroke_width"] == pytest.approx(2 * 1.8)
+    point = styles["point"]["highlight"]
+    assert point["stroke"] == HIGHLIGHT_INK and point["radius"] == 9 and point["fill_opacity"] >= 0.85
+    area = styles["area"]["highlight"]
+    assert area["stroke"] == HIGHLIGHT_INK and area["stroke_width"] == 4
+    assert 0.3 <= area["fill_opacity"] <= 0.5
+    assert all(by_state["highlight"]["stroke_opacity"] == 1 for by_state in styles.values())
+
+
+@pytest.mark.parametrize("fill_opacity, expected", [(0.0, 0.25), (0.3, 0.3), (0.9, AREA_FILL_CAP)])
+def test_legend_signs_stay_legible(fill_opacity, expected):
+    styles = layer_styles({**STYLE, "weight": 9, "fill_opacity": fill_opacity}, ALL_KINDS)
+    assert styles["area"]["legend"]["fill_opacity"] == expected
+    assert styles["line"]["legend"]["stroke_width"] == 5
+
+
+def test_products_are_rounded_for_a_stable_page():
+    dimmed = layer_styles({**STYLE, "opacity": 0.8}, ("line",))["line"]["dimmed"]
+    assert dimmed["stroke_opacity"] == 0.56  # not 0.5599999999999999
+
+
+def test_the_model_and_the_page_data_carry_the_styles_and_the_camera(story_dir):
+    story, _ = pipeline.read_story(story_dir)
+    for layer in story.layers:
+        assert layer.styles == layer_styles(layer.style, layer.geometry)
+    data = render.page_data(story)
+    assert data["camera"] == CAMERA
+    assert [layer["styles"] for layer in data["layers"]] == [layer.styles for layer in story.layers]
+
+
+def kind_of(layer, fid):
+    geometry = next(f["geometry"]["type"] for f in layer.data["features"] if f["id"] == fid)
+    return "point" if "Point" in geometry else "line" if "Line" in geometry else "area"
+
+
+def test_print_figures_draw_the_model_styles():
+    story, _ = pipeline.read_story(REPO)
+    figures = Figures(story)
+    seen = set()
+    for chapter in story.chapters:
+        for shape in figures.chapter(chapter).shapes:
+            layer = story.layer(shape["layer"])
+            lit = shape["feature"] in chapter.highlight
+            dimmed = not lit and bool(set(chapter.highlight) & set(layer.feature_ids))
+            look = "highlight" if lit else "dimmed" if dimmed else "base"
+            model = layer.styles[kind_of(layer, shape["feature"])][look]
+            expected = {k.replace("_", "-"): v for k, v in model.items() if k != "radius"}
+            expected["fill"] = model["fill"] or "none"
+            assert shape["style"] == expected, (chapter.id, shape["feature"])
+            if shape["kind"] == "circle":
+                assert shape["r"] == model["radius"]
+            seen.add(look)
+    assert seen == {"base", "highlight", "dimmed"}
+
+
+def test_no_reader_keeps_a_copy_of_a_style_rule():
+    """The numbers of the rules live in storymap/styles.py only."""
+    readers = [*(REPO / "templates/engine").glob("*.js"), REPO / "templates/symbol.svg.j2",
+               REPO / "templates/figure.svg.j2", REPO / "storymap/figures.py"]
+    for path in readers:
+        text = path.read_text("utf-8")
+        for copy in ("0.45", HIGHLIGHT_INK, "1.8", "* 0.7", "* 0.5", "maxZoom: 16", "= 24"):
+            assert copy not in text, f"{path.name} keeps its own copy of {copy!r}"
+
+
+def leaflet(style):
+    """The model's neutral keys under Leaflet's names, as the engine must translate them."""
+    out = {"color": style["stroke"], "weight": style["stroke_width"], "opacity": style["stroke_opacity"],
+           "fillColor": style["fill"], "fillOpacity": style["fill_opacity"], "dashArray": style["stroke_dasharray"]}
+    if "radius" in style:
+        out["radius"] = style["radius"]
+    return out
+
+
+def test_the_live_map_draws_the_model_highlight_dimmed_and_base_styles(built, browser):
+    url, story = built
+    chapter = next(c for c in story.chapters if c.highlight and c.year is None)
+    lit = chapter.highlight[0]
+    layer = next(layer for layer in story.layers if lit in layer.feature_ids)
+    other = next(fid for fid in layer.feature_ids if fid not in chapter.highlight)
+    plain_layer = next(story.layer(lid) for lid in story.visible_layers(chapter)
+                       if not set(chapter.highlight) & set(story.layer(lid).feature_ids))
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    traffic = watch(page)
+    page.goto(f"{url}#{chapter.id}")
+    wait_until(page, f"window.storymap && storymap.active === '{chapter.id}'")
+    keys = ["color", "weight", "opacity", "fillColor", "fillOpacity", "dashArray", "radius"]
+
+    def options(fid):
+        return page.evaluate("([id, keys]) => { const o = storymap.feature(id).options;"
+                             " return Object.fromEntries(keys.filter(k => k in o).map(k => [k, o[k]])); }", [fid, keys])
+
+    def expected(lay, fid, look):
+        want = leaflet(lay.styles[kind_of(lay, fid)][look])
+        return {k: v for k, v in want.items() if k in options(fid)}
+
+    assert options(lit) == expected(layer, lit, "highlight")
+    assert options(other) == expected(layer, other, "dimmed")
+    plain = plain_layer.feature_ids[0]
+    assert options(plain) == expected(plain_layer, plain, "base")
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", options(lit)["color"])
+    assert traffic.errors == []
+    page.close()
