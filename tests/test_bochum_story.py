@@ -111,7 +111,7 @@ CORRECTIONS = [
     ("halls-of-culture", "de", ["Gaskraftzentrale", "nie"]),
     ("university", "en", ["founded in 1962", "opened in 1965"]),
     ("university", "de", ["1962 gegründet", "1965 eröffnet"]),
-    ("opel", "en", ["October 2013", "December 2014", "parts warehouses", "Nokia", "2,300"]),
+    ("opel", "en", ["October 2013", "December 2014", "parts warehouse", "Nokia", "2,300"]),
     ("opel", "de", ["Oktober 2013", "Dezember 2014", "Ersatzteillager", "Nokia", "2.300"]),
     ("coal-and-steel", "en", ["rails, sleepers and switches, wheels and axles", "gun barrels", "tiny"]),
     ("coal-and-steel", "de", ["Schienen, Schwellen und Weichen", "Geschützrohre", "winziger Teil"]),
