@@ -72,6 +72,7 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
     style = {**model.default_style(kind, position), **spec.get("style", {})}
     style.setdefault("fill_color", style["color"])
     geometry = _geometry_kinds(prepared.frame)
+    shipped = transform.simplify(prepared.frame, spec.get("max_zoom", transform.DEFAULT_MAX_ZOOM))
     return model.Layer(
         id=layer_id,
         kind=kind,
@@ -85,17 +86,18 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
         source=model.localise(spec.get("source"), languages),
         attribution=model.localise(spec.get("attribution"), languages),
         licence=spec.get("licence", ""),
-        data=_output_data(spec, prepared),
+        data=_output_data(spec, shipped, prepared),
+        projected=tuple(shipped.geometry.to_crs(transform.WEB_MERCATOR)),
         **_layer_time(spec, prepared.frame, languages),
     )
 
 
-def _output_data(spec: dict[str, Any], prepared: LayerFrame) -> dict[str, Any]:
-    """The layer's GeoJSON as shipped: simplified and rounded for the deepest zoom it must serve."""
+def _output_data(spec: dict[str, Any], simplified: gpd.GeoDataFrame, prepared: LayerFrame) -> dict[str, Any]:
+    """The layer's GeoJSON as shipped: simplified for the deepest zoom it must serve (`simplified`)
+    and rounded to the decimals that zoom can show."""
     zoom = spec.get("max_zoom", transform.DEFAULT_MAX_ZOOM)
     decimals = spec.get("precision", transform.decimals_for_zoom(zoom))
-    return transform.to_feature_collection(transform.simplify(prepared.frame, zoom), decimals, prepared.metrics,
-                                           prepared.path)
+    return transform.to_feature_collection(simplified, decimals, prepared.metrics, prepared.path)
 
 
 def _layer_time(spec: dict[str, Any], frame: gpd.GeoDataFrame, languages: list[str]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
-from shapely.geometry import box, shape
+from shapely.geometry import box
 
 from .model import Chapter, Story
 from .styles import CAMERA
@@ -48,15 +48,15 @@ class Figures:
 
     @cached_property
     def _projected(self) -> dict[str, gpd.GeoDataFrame]:
-        frames = {}
-        for layer in self.story.layers:
-            features = layer.data["features"]
-            frames[layer.id] = gpd.GeoDataFrame(
-                {"id": [f["id"] for f in features], "name": [f["properties"].get("name", f["id"]) for f in features]},
-                geometry=[shape(f["geometry"]) for f in features],
-                crs="EPSG:4326",
-            ).to_crs(WEB_MERCATOR)
-        return frames
+        """Each layer's features with their Web Mercator geometry, projected when the model was
+        assembled (not rebuilt from the rounded GeoJSON the page ships)."""
+        return {
+            layer.id: gpd.GeoDataFrame(
+                {"id": [f["id"] for f in layer.data["features"]],
+                 "name": [f["properties"].get("name", f["id"]) for f in layer.data["features"]]},
+                geometry=list(layer.projected), crs=WEB_MERCATOR)
+            for layer in self.story.layers
+        }
 
     @cached_property
     def _origin(self) -> tuple[float, float]:

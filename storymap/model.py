@@ -12,7 +12,7 @@ from typing import Any
 
 from .load import ACCURACY_LEVELS
 
-__all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "Story", "View", "default_style", "localise"]
+__all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "Story", "View", "default_style", "localise", "property_text"]
 
 DEFAULT_BASEMAP = {
     "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -34,6 +34,14 @@ def localise(value: str | dict[str, str] | None, languages: list[str]) -> dict[s
         return {lang: value for lang in languages}
     fallback = next((value[lang] for lang in languages if lang in value), next(iter(value.values())))
     return {lang: value.get(lang, fallback) for lang in languages}
+
+
+def property_text(properties: dict[str, Any], key: str, lang: str) -> Any:
+    """A feature property in one language: `<key>_<lang>` where the feature has it (not null),
+    else `<key>`. The one Python definition of the rule; the page's engine applies the same
+    rule in `text.js` (`property`), and a test holds the two to each other."""
+    own = properties.get(f"{key}_{lang}")
+    return own if own is not None else properties.get(key)
 
 
 def default_style(kind: str, position: int) -> dict[str, Any]:
@@ -91,6 +99,8 @@ class Layer:
     # base/highlight/dimmed/legend style per kind of geometry, from styles.layer_styles: the one
     # source the page's engine, the print figures and the legend read
     styles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # each feature's geometry in Web Mercator (EPSG:3857), in data order, for the print figures
+    projected: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
     def feature_ids(self) -> list[str]:
@@ -170,7 +180,7 @@ def _only(value: Any, languages: set[str], lang: str) -> Any:
     """Recursively keep one language of every {lang: text} mapping in the model."""
     if dataclasses.is_dataclass(value):
         changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
-                   if f.name not in ("data", "images", "templates")}  # feature data, pictures and templates stay as they are
+                   if f.name not in ("data", "projected", "images", "templates")}  # feature data, pictures and templates stay as they are
         if isinstance(value, Story):
             changes["languages"] = (lang,)
         return dataclasses.replace(value, **changes)

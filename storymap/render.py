@@ -32,7 +32,7 @@ from markupsafe import Markup
 from . import __version__, images
 from .load import UI_TEXT
 from .figures import Figures
-from .model import Chapter, Layer, Story
+from .model import Chapter, Layer, Story, property_text
 from .styles import CAMERA
 
 __all__ = [
@@ -242,6 +242,7 @@ def _environment(overrides: dict[str, str] | None = None, prepared: dict[str, im
     env.filters["markdown"] = lambda text: markdown_html(text, prepared, image_files)
     env.globals["chart"] = timeline_chart
     env.globals["map_description"] = map_description
+    env.globals["property_text"] = property_text
     return env
 
 
@@ -276,7 +277,7 @@ def map_description(story: Story, chapter: Chapter, lang: str) -> str:
     parts = [text["map_shows"].format(layers=", ".join(names))]
     if chapter.highlight:
         features = {f["id"]: f["properties"] for layer in story.layers for f in layer.data["features"]}
-        labels = [str(features[fid].get(f"name_{lang}") or features[fid].get("name") or fid) for fid in chapter.highlight]
+        labels = [str(property_text(features[fid], "name", lang) or fid) for fid in chapter.highlight]
         parts.append(text["map_highlight"].format(features=", ".join(labels)))
     if chapter.year is not None:
         parts.append(text["map_year"].format(year=chapter.year))

@@ -2,7 +2,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import page_data
+from conftest import open_page, page_data
 from storymap import pipeline, render
 
 
@@ -69,3 +69,27 @@ def test_a_language_without_interface_text_falls_back_to_english(story_dir: Path
     assert '<article data-sm-lang="tr" lang="tr" hidden>' in page
     data = page_data(page)
     assert data["ui"]["tr"]["skip"] == "Skip to the story"
+
+
+PROPERTY_CASES = [  # (properties, key): own translation, none, a null translation, an empty one
+    ({"name": "Town hall", "name_de": "Rathaus"}, "name"),
+    ({"name": "Park"}, "name"),
+    ({"description": "Text", "description_de": None}, "description"),
+    ({"description": "Text", "description_de": ""}, "description"),
+    ({}, "name"),
+]
+
+
+def test_python_and_the_page_read_localised_properties_by_one_rule(story_dir: Path, browser):
+    """`<key>_<lang>` before `<key>`: the model's property_text and the engine's property() agree."""
+    from storymap import model
+
+    out = story_dir.parent / "site"
+    pipeline.build(story_dir, out)
+    page = open_page(browser, (out / "index.html").as_uri())[0]
+    for lang in ("en", "de"):
+        page.evaluate(f"() => storymap.setLanguage('{lang}')")
+        for props, key in PROPERTY_CASES:
+            in_page = page.evaluate("([p, k]) => storymap.property(p, k)", [props, key])
+            assert in_page == model.property_text(props, key, lang), (lang, props, key)
+    page.close()
