@@ -38,7 +38,9 @@ STORY_FILE = "story.yml"
 LAYERS_DIR = "layers"
 CHAPTERS_DIR = "chapters"
 TEMPLATES_DIR = "templates"  # a story's own templates, each overriding storymap's of the same name
-MAX_DATA_BYTES = 200 * 1024 * 1024  # a bound on what one data file may cost in memory
+# One layer's data file may be this large on disk unless the story raises `budget.data_mb`: past
+# it the page would not open on a phone, and reading it would cost the build gigabytes.
+MAX_DATA_BYTES = 25 * 1024 * 1024
 OUTPUT_CRS = "EPSG:4326"  # what the page draws in, and what data without a declared CRS must be
 
 KeyPath = tuple[Any, ...]
@@ -159,18 +161,23 @@ def read_chapter(path: Path) -> Document:
 GEOJSON_SUFFIXES = (".geojson", ".json")
 
 
-def read_features(path: Path) -> Any:
+def read_features(path: Path, limit: int | None = None) -> Any:
     """Read a data file as a GeoJSON-like FeatureCollection; its structure is checked by `validate`.
 
-    GeoJSON is parsed as JSON so that problems can be named feature by feature; other formats
+    A file over `limit` bytes (default MAX_DATA_BYTES) is refused before it is read, with what to
+    do. GeoJSON is parsed as JSON so that problems can be named feature by feature; other formats
     that GDAL reads (GeoPackage, Shapefile, ...) go through geopandas and pyogrio.
     """
+    limit = MAX_DATA_BYTES if limit is None else limit
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         raise StoryError.at("data file not found", path) from None
-    if size > MAX_DATA_BYTES:
-        raise StoryError.at(f"data file is {size // 2**20} MiB; the limit is {MAX_DATA_BYTES // 2**20} MiB", path)
+    if size > limit:
+        raise StoryError.at(
+            f"data file is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.1f} MB per layer, past which the page "
+            "would not open on a phone. Lower the layer's max_zoom or precision, simplify or split the data, or "
+            "serve it as map tiles; if you mean it, raise budget.data_mb in story.yml", path)
     if path.suffix.lower() not in GEOJSON_SUFFIXES:
         return _read_with_gdal(path)
     text = _read_text(path)
@@ -263,7 +270,7 @@ def read_story_files(story_dir: Path) -> tuple[StoryFiles, list[Problem]]:
     story = read_yaml(story_dir / STORY_FILE)
     layers, problems = _listed(story, "layers", lambda layer_id: layer_path(story_dir, layer_id), read_yaml,
                                lambda layer_id, path: f"layer {layer_id!r} has no file {path.relative_to(story_dir)}")
-    data, data_problems = _data_files(story_dir, layers)
+    data, data_problems = _data_files(story_dir, layers, _data_limit(story))
     chapters: dict[tuple[str, str], Document] = {}
     for lang in _names(story.data, "languages"):
         found, found_problems = _listed(
@@ -294,7 +301,15 @@ def _listed(story: Document, key: str, locate, read, missing) -> tuple[dict[str,
     return docs, problems
 
 
-def _data_files(story_dir: Path, layers: dict[str, Document]) -> tuple[dict[str, DataFile], list[Problem]]:
+def _data_limit(story: Document) -> int | None:
+    """The story's `budget.data_mb` in bytes, if it sets a sensible one (the schema judges the rest)."""
+    budget = story.data.get("budget") if isinstance(story.data, dict) else None
+    value = budget.get("data_mb") if isinstance(budget, dict) else None
+    return int(value * 2**20) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _data_files(story_dir: Path, layers: dict[str, Document], limit: int | None = None
+                ) -> tuple[dict[str, DataFile], list[Problem]]:
     data, problems = {}, []
     for layer_id, doc in layers.items():
         name = doc.data.get("data") if isinstance(doc.data, dict) else None
@@ -302,7 +317,7 @@ def _data_files(story_dir: Path, layers: dict[str, Document]) -> tuple[dict[str,
             continue  # the layer file's schema check reports it
         try:
             path = inside(story_dir, name)
-            data[layer_id] = DataFile(path, read_features(path))
+            data[layer_id] = DataFile(path, read_features(path, limit))
         except ValueError as exc:
             problems.append(Problem(str(exc), doc.path, doc.place(("data",))))
         except StoryError as exc:

@@ -83,7 +83,7 @@ def build(story_dir: Path, out: Path, *, lang: str | None = None, handout: bool 
     progress("Rendering the page and its chapter maps")
     page = render.render_page(story, dev_build=dev_build, single_file=single_file)
     weight = render.page_weight(page.html)
-    _check_budget(weight, story.budget, story_dir)
+    warnings = warnings + _check_budget(weight, story.budget, story_dir)
     files = {**page.files, "index.html": page.html.encode("utf-8")}
     if handout:  # one printable handout per language: handout.en.html, handout.de.html, ...
         for language in story.languages:
@@ -96,13 +96,27 @@ def build(story_dir: Path, out: Path, *, lang: str | None = None, handout: bool 
                   tuple(sorted(files)), len(files["index.html"]), weight)
 
 
-def _check_budget(weight: dict[str, int], budget: dict[str, float], story_dir: Path) -> None:
-    """Fail the build when the page is heavier than the story's budget (KiB after gzip)."""
+# A page this heavy after gzip is slow on a phone (a warning), and one past the limit does not
+# open on one at all (an error), unless the story sets its own `budget.page_kb`.
+PAGE_WARN_KB, PAGE_LIMIT_KB = 2 * 1024, 10 * 1024
+
+
+def _check_budget(weight: dict[str, int], budget: dict[str, float], story_dir: Path) -> list[Problem]:
+    """Fail the build when the page is heavier than the story's budget (KiB after gzip), or than the
+    default limit when the story sets none; returns the warning for a page that is merely heavy."""
+    story_file = Path(story_dir) / load.STORY_FILE
+    limits = {"page_kb": budget.get("page_kb", PAGE_LIMIT_KB), "shell_kb": budget.get("shell_kb")}
     problems = [
-        Problem(f"{label} is {weight[key] / 1024:.1f} KiB gzipped; the budget is {budget[limit]} KiB",
-                Path(story_dir) / load.STORY_FILE, f"key budget.{limit}")
+        Problem(f"{label} is {weight[key] / 1024:.1f} KiB gzipped; the budget is {limits[limit]} KiB"
+                + ("" if limit in budget else " (the default: set budget.page_kb in story.yml to raise it)"),
+                story_file, f"key budget.{limit}")
         for key, limit, label in (("page_gz", "page_kb", "the page"), ("shell_gz", "shell_kb", "the page's code"))
-        if limit in budget and weight[key] > budget[limit] * 1024
+        if limits[limit] is not None and weight[key] > limits[limit] * 1024
     ]
     if problems:
         raise StoryError(problems)
+    if "page_kb" not in budget and weight["page_gz"] > PAGE_WARN_KB * 1024:
+        return [Problem(f"the page is {weight['page_gz'] / 2**20:.1f} MB gzipped: slow to open on a phone. Lower the "
+                        "layers' max_zoom or precision, or simplify the data (budget.page_kb sets your own limit)",
+                        story_file, None, "warning")]
+    return []

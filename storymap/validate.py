@@ -36,6 +36,7 @@ __all__ = [
     "validate_story",
 ]
 
+DEFAULT_LAYER_KB = 5 * 1024  # a data file larger than this on disk is worth a warning
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 MAX_PROBLEMS_PER_FILE = 20  # past this, one summary line says how many more there were
 
@@ -362,13 +363,13 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
                 problems.append(Problem(f"{len(missing)} of {len(rows)} features have no {key!r} "
                                         f"(first: feature {missing[0]})", path, None, "warning"))
         problems.extend(_unknown_accuracy(path, rows))
-    limit = (story.data.get("budget") or {}).get("layer_kb")
-    if limit:
-        for path, _ in properties.values():
-            size = path.stat().st_size
-            if size > limit * 1024:
-                problems.append(Problem(f"data file is {size / 1024:.0f} KiB, over the budget of {limit} KiB per layer",
-                                        path, None, "warning"))
+    limit = (story.data.get("budget") or {}).get("layer_kb", DEFAULT_LAYER_KB)
+    for path, _ in properties.values():
+        size = path.stat().st_size
+        if size > limit * 1024:
+            problems.append(Problem(f"data file is {size / 1024:.0f} KiB, over the budget of {limit} KiB per layer: "
+                                    "the page gets slow on a phone. Lower the layer's max_zoom or precision, or "
+                                    "simplify the data (budget.layer_kb sets this threshold)", path, None, "warning"))
     return problems
 
 
