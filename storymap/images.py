@@ -5,6 +5,7 @@ on request, written as files beside it)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import posixpath
@@ -43,6 +44,7 @@ class Prepared:
     width: int | None  # pixels; None for SVG, which scales by itself
     height: int | None
     scaled: bool  # made smaller than the file
+    named: str = ""  # the type its file name says, when that is not what the file is
 
 
 def prepare(path: Path) -> Prepared:
@@ -54,25 +56,51 @@ def prepare(path: Path) -> Prepared:
 
 @lru_cache(maxsize=64)
 def _prepare(path: Path, _mtime_ns: int, _size: int) -> Prepared:  # the file's state is part of the key
-    mime = TYPES[path.suffix.lower()]
+    named = TYPES[path.suffix.lower()]
     raw = path.read_bytes()
-    if mime == "image/svg+xml":
-        return Prepared(mime, raw, None, None, False)
+    if named == "image/svg+xml":
+        _check_svg(raw)
+        return Prepared(named, raw, None, None, False)
     try:
         with Image.open(io.BytesIO(raw)) as image:
             image.load()
+            # What the file is, not what its name says: the page embeds it as that.
+            mime = _FORMATS.get(image.format or "")
+            if mime is None:
+                raise _Unshowable(f"is a {image.format or 'an unknown'} image; use PNG, JPEG, GIF, WebP or SVG")
+            misnamed = named if mime != named else ""
             animated = getattr(image, "is_animated", False)  # re-encoding would keep one frame
             if mime not in _ENCODERS or animated or (image.width <= MAX_WIDTH and not image.getexif()):
-                return Prepared(mime, raw, image.width, image.height, False)
+                return Prepared(mime, raw, image.width, image.height, False, misnamed)
             upright = ImageOps.exif_transpose(image)  # the photo as seen, before its EXIF goes
-            return _reencode(upright, mime, image.info.get("icc_profile"))
+            return dataclasses.replace(_reencode(upright, mime, image.info.get("icc_profile")), named=misnamed)
     except Image.DecompressionBombError:  # its header claims more pixels than any photo has
         raise ValueError("claims too many pixels to be read safely (over "
                          f"{2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
     except UnidentifiedImageError:
         raise ValueError("cannot be read as an image (damaged, or not the format its name says)") from None
+    except _Unshowable:
+        raise
     except (OSError, SyntaxError, ValueError) as error:
         raise ValueError(f"cannot be read as an image ({error})") from None
+
+
+class _Unshowable(ValueError):
+    """A readable image in a format browsers do not all show."""
+
+
+_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+# Script, event handlers, embedded HTML and anything fetched from elsewhere: an <img> would not run
+# or load them, but a file that carries them is not what an author meant to show.
+_SVG_RISKS = re.compile(rb"<script|\son[a-z]+\s*=|<foreignobject|(?:href|src)\s*=\s*[\"']\s*(?:https?:|//|javascript:)"
+                        rb"|url\(\s*[\"']?\s*(?:https?:|//)|<!entity", re.I)
+
+
+def _check_svg(raw: bytes) -> None:
+    found = _SVG_RISKS.search(raw)
+    if found:
+        what = found.group(0)[:24].decode("utf-8", "replace").strip()
+        raise ValueError(f"is an SVG with script or outside references ({what!r}); save it without them, or as PNG")
 
 
 def _reencode(image: Image.Image, mime: str, icc_profile: bytes | None) -> Prepared:
@@ -173,11 +201,14 @@ def _file_problems(path: Path, src: str, where: Path, place: str) -> list[Proble
         prepared = prepare(path)
     except ValueError as error:
         return [Problem(f"image {src!r} {error}", where, place)]
+    misnamed = ([Problem(f"image {src!r} is a {prepared.mime.split('/')[1].upper()} file, not what its name says; "
+                         "it is shown as what it is (rename it to match)", where, place, "warning")]
+                if prepared.named else [])
     if len(prepared.data) <= MAX_IMAGE_BYTES:
-        return []
+        return misnamed
     after = f" even at {MAX_WIDTH} px wide" if prepared.scaled else ""
-    return [Problem(f"image {src!r} is {len(prepared.data) // 1024} KiB{after}; a phone loads it slowly "
-                    f"(under {MAX_IMAGE_BYTES // 1024} KiB is kind)", where, place, "warning")]
+    return misnamed + [Problem(f"image {src!r} is {len(prepared.data) // 1024} KiB{after}; a phone loads it slowly "
+                               f"(under {MAX_IMAGE_BYTES // 1024} KiB is kind)", where, place, "warning")]
 
 
 _SRC = re.compile(r'<img ([^>]*?)src="([^"]+)"')
@@ -188,7 +219,8 @@ def _file_name(image: Prepared, key: str) -> str:
     (so that a browser's cache never shows an old picture)."""
     name = PurePosixPath(key)
     stem = re.sub(r"[^a-z0-9]+", "-", name.stem.lower()).strip("-") or "image"
-    return f"{IMAGE_FOLDER}/{hashlib.sha256(image.data).hexdigest()[:12]}-{stem}{name.suffix.lower()}"
+    extension = {mime: f".{kind.lower()}" for kind, mime in _FORMATS.items()}.get(image.mime, name.suffix.lower())
+    return f"{IMAGE_FOLDER}/{hashlib.sha256(image.data).hexdigest()[:12]}-{stem}{extension}"
 
 
 def embed(html: str, prepared: dict[str, Prepared], files: dict[str, bytes] | None = None) -> str:
