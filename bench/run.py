@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 
 import browser_timing  # noqa: E402
 import geometry  # noqa: E402
+import large  # noqa: E402
 import scale  # noqa: E402
 import synthetic  # noqa: E402
 import weight  # noqa: E402
@@ -172,6 +173,8 @@ def main() -> None:
                                     (tmp / "stress-site" / "index.html").as_uri(), runs=args.runs)
         print("scaling builds ...", flush=True)
         scaling = scale.run((1_000, 10_000) if args.quick else (1_000, 10_000, 100_000))
+        print("large inputs (10, 50, 100 MB) ...", flush=True)
+        big = large.run((10,) if args.quick else (10, 50, 100))
         print("geometry budget ...", flush=True)
         geo = geometry.run(story, REPO)
     docs = REPO / "docs"
@@ -180,7 +183,8 @@ def main() -> None:
              f"Written by `python bench/run.py` (storymap {__version__}, Python {platform.python_version()}, "
              f"{platform.machine()}, 2 cores). Numbers vary from run to run by a few per cent; ratios against "
              "folium are measured in the same run.", "", "![Page weight and build time](benchmarks.svg)", ""]
-    lines += weight_section(*weights, one_language) + timing_section(timing) + scale_section(scaling) + geometry_section(geo)
+    lines += (weight_section(*weights, one_language) + timing_section(timing) + scale_section(scaling)
+              + large.section(big) + geometry_section(geo))
     (docs / "benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
