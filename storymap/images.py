@@ -125,7 +125,9 @@ def sources(text: str) -> list[str]:
 
 def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
     """Every image needs alt text and must be an image file inside the story folder."""
-    body_start = doc.path.read_text("utf-8-sig").replace("\r\n", "\n").count("\n") - doc.body.count("\n")
+    # a chapter made in Python (storymap.Story) has no file: its lines count from its text's start
+    body_start = (doc.path.read_text("utf-8-sig").replace("\r\n", "\n").count("\n") - doc.body.count("\n")
+                  if doc.path.is_file() else 0)
     problems = []
     for line, src, alt in _images(doc.body):
         place = f"line {body_start + line}"
