@@ -212,7 +212,7 @@ class Story:
         if any(problem.level == "error" for problem in problems):
             raise StoryError(problems)
         spec = dict(files.story.data)
-        story = cls(spec.pop("title"), spec.pop("languages"), spec.pop("view", None), root=files.root,
+        story = cls(spec.pop("title", None), spec.pop("languages", []), spec.pop("view", None), root=files.root,
                     templates=files.templates, glossary=files.glossary.data if files.glossary else None)
         story._spec.update({key: value for key, value in spec.items() if key not in ("layers", "chapters", "glossary")})
         for layer_id, doc in files.layers.items():
