@@ -33,9 +33,10 @@ class Problem:
         return f"{where}{self.message}"
 
 
-class StoryError(Exception):
+class StoryError(ValueError):
     """A story cannot be built; carries its problems: at least one error, and any warnings found
-    on the way (so that one run reports everything)."""
+    on the way (so that one run reports everything). A ValueError, so that Python callers of
+    `storymap.Story` can catch it as bad input."""
 
     def __init__(self, problems: Problem | list[Problem]):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)

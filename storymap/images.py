@@ -153,7 +153,9 @@ def sources(text: str) -> list[str]:
 
 def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
     """Every image needs alt text and must be an image file inside the story folder."""
-    body_start = doc.path.read_text("utf-8-sig").replace("\r\n", "\n").count("\n") - doc.body.count("\n")
+    # a chapter made in Python (storymap.Story) has no file: its lines count from its text's start
+    body_start = (doc.path.read_text("utf-8-sig").replace("\r\n", "\n").count("\n") - doc.body.count("\n")
+                  if doc.path.is_file() else 0)
     problems = []
     for line, src, alt in _images(doc.body):
         place = f"line {body_start + line}"
@@ -219,7 +221,9 @@ def _file_name(image: Prepared, key: str) -> str:
     (so that a browser's cache never shows an old picture)."""
     name = PurePosixPath(key)
     stem = re.sub(r"[^a-z0-9]+", "-", name.stem.lower()).strip("-") or "image"
-    extension = {mime: f".{kind.lower()}" for kind, mime in _FORMATS.items()}.get(image.mime, name.suffix.lower())
+    # the name's own extension, unless the file is something else (a JPEG called .png)
+    real = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+    extension = real[image.mime] if image.named else name.suffix.lower()
     return f"{IMAGE_FOLDER}/{hashlib.sha256(image.data).hexdigest()[:12]}-{stem}{extension}"
 
 

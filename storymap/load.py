@@ -318,10 +318,10 @@ def _data_files(story_dir: Path, layers: dict[str, Document], limit: int | None 
         try:
             path = inside(story_dir, name)
             data[layer_id] = DataFile(path, read_features(path, limit))
+        except StoryError as exc:  # first: a StoryError is also a ValueError
+            problems += exc.problems
         except ValueError as exc:
             problems.append(Problem(str(exc), doc.path, doc.place(("data",))))
-        except StoryError as exc:
-            problems += exc.problems
     return data, problems
 
 
@@ -331,10 +331,10 @@ def _glossary(story_dir: Path, story: Document) -> tuple[Document | None, list[P
         return None, []
     try:
         return read_yaml(inside(story_dir, name)), []
+    except StoryError as exc:  # first: a StoryError is also a ValueError
+        return None, exc.problems
     except ValueError as exc:
         return None, [Problem(str(exc), story.path, story.place(("glossary",)))]
-    except StoryError as exc:
-        return None, exc.problems
 
 
 def _unlisted_chapters(story_dir: Path, story: Document) -> tuple[Path, ...]:

@@ -14,7 +14,7 @@ from typing import Callable
 from . import assemble, load, model, render, transform, validate, write
 from .errors import Problem, StoryError
 
-__all__ = ["Report", "build", "check", "read_story"]
+__all__ = ["Report", "build", "check", "read_story", "story_model", "write_story"]
 
 
 @dataclass
@@ -44,6 +44,15 @@ def read_story(story_dir: Path, progress: Progress = _quiet) -> tuple[model.Stor
     Raises StoryError listing every error found in every file (not just the first). `progress`
     hears each step."""
     files, problems = load.read_story_files(Path(story_dir))
+    return story_model(files, problems, progress)
+
+
+def story_model(files: load.StoryFiles, problems: list[Problem] | None = None,
+                progress: Progress = _quiet) -> tuple[model.Story, list[Problem]]:
+    """Validate, transform and assemble read story files (from a folder, or built in memory by
+    `storymap.Story`) into a Story with its warnings; `problems` are those met while reading.
+    Raises StoryError listing every error."""
+    problems = list(problems or [])
     sound_layers, found = validate.validate_story(files)
     problems += found
     layers, found = transform.prepare_layers(files, sound_layers, progress)
@@ -79,11 +88,20 @@ def build(story_dir: Path, out: Path, *, lang: str | None = None, handout: bool 
     `single_file=False` writes chapter images beside the page (images/) instead of into it.
     `dev_build` is `storymap serve`'s build number (the page then reloads itself on newer builds)."""
     story, warnings = read_story(story_dir, progress)
+    return write_story(story, out, Path(story_dir), Path(story_dir) / load.STORY_FILE, warnings, lang=lang,
+                       handout=handout, single_file=single_file, dev_build=dev_build, progress=progress)
+
+
+def write_story(story: model.Story, out: Path, story_dir: Path, story_file: Path, warnings: list[Problem], *,
+                lang: str | None = None, handout: bool = False, single_file: bool = True,
+                dev_build: int | None = None, progress: Progress = _quiet) -> Report:
+    """Render a Story and write it into `out` (what `build` does after reading; `storymap.Story.save`
+    shares it). `story_file` is where the story's budget is set, for the message when it is exceeded."""
     story = _one_language(story, lang)
     progress("Rendering the page and its chapter maps")
     page = render.render_page(story, dev_build=dev_build, single_file=single_file)
     weight = render.page_weight(page.html)
-    warnings = warnings + _check_budget(weight, story.budget, story_dir)
+    warnings = warnings + _check_budget(weight, story.budget, story_file)
     files = {**page.files, "index.html": page.html.encode("utf-8")}
     if handout:  # one printable handout per language: handout.en.html, handout.de.html, ...
         for language in story.languages:
@@ -101,10 +119,9 @@ def build(story_dir: Path, out: Path, *, lang: str | None = None, handout: bool 
 PAGE_WARN_KB, PAGE_LIMIT_KB = 2 * 1024, 10 * 1024
 
 
-def _check_budget(weight: dict[str, int], budget: dict[str, float], story_dir: Path) -> list[Problem]:
+def _check_budget(weight: dict[str, int], budget: dict[str, float], story_file: Path) -> list[Problem]:
     """Fail the build when the page is heavier than the story's budget (KiB after gzip), or than the
     default limit when the story sets none; returns the warning for a page that is merely heavy."""
-    story_file = Path(story_dir) / load.STORY_FILE
     limits = {"page_kb": budget.get("page_kb", PAGE_LIMIT_KB), "shell_kb": budget.get("shell_kb")}
     problems = [
         Problem(f"{label} is {weight[key] / 1024:.1f} KiB gzipped; the budget is {limits[limit]} KiB"

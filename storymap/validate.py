@@ -365,7 +365,7 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
         problems.extend(_unknown_accuracy(path, rows))
     limit = (story.data.get("budget") or {}).get("layer_kb", DEFAULT_LAYER_KB)
     for path, _ in properties.values():
-        size = path.stat().st_size
+        size = path.stat().st_size if path.is_file() else 0  # a layer made in Python has no file
         if size > limit * 1024:
             problems.append(Problem(f"data file is {size / 1024:.0f} KiB, over the budget of {limit} KiB per layer: "
                                     "the page gets slow on a phone. Lower the layer's max_zoom or precision, or "

@@ -58,7 +58,11 @@
 
   function writeUrl() {
     if (!api.explore.active) return;
-    history.replaceState(null, "", location.pathname + location.search + stateHash(currentState()));
+    try {
+      history.replaceState(null, "", location.pathname + location.search + stateHash(currentState()));
+    } catch (error) { // a notebook preview (about:srcdoc) cannot change its URL
+      if (error.name !== "SecurityError") throw error;
+    }
     $("#sm-share-url").value = location.href;
   }
 

@@ -47,7 +47,7 @@ function showChapter(chapter, instant) {
 function setHash(id) {
   // replaceState: the back button is not filled with chapters.
   const hash = id === null ? "" : "#" + id;
-  if (location.hash !== hash) history.replaceState(null, "", location.pathname + location.search + hash);
+  if (location.hash !== hash) replaceUrl(location.pathname + location.search + hash);
 }
 
 // index -1 is the overview above the first chapter. `force` re-applies the active chapter.

@@ -32,6 +32,16 @@ const state = {
   dimmedLayers: new Set(), // layers whose other features step back for a highlight
 };
 
+function replaceUrl(url) {
+  // A page shown inline in a notebook (an iframe's srcdoc, at about:srcdoc) cannot change its URL:
+  // the chapter and language still change, only the address does not follow.
+  try {
+    history.replaceState(null, "", url);
+  } catch (error) {
+    if (error.name !== "SecurityError") throw error;
+  }
+}
+
 function emit(name, detail) {
   document.dispatchEvent(new CustomEvent(name, { detail: detail }));
 }

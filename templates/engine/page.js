@@ -20,7 +20,7 @@ function setLanguage(lang) {
   const url = new URL(location.href);
   if (lang === state.data.languages[0]) url.searchParams.delete("lang");
   else url.searchParams.set("lang", lang);
-  history.replaceState(null, "", url.pathname + url.search + url.hash);
+  replaceUrl(url.pathname + url.search + url.hash);
 }
 
 function offlineNotice(show) {
