@@ -83,7 +83,7 @@ def to_hex(rgb: Iterable[float]) -> str:
 
 
 def mix(a: str, b: str, t: float) -> str:
-    """`a` moved a fraction `t` (0–1) of the way to `b`, channel by channel.
+    """`a` moved a fraction `t` of the way to `b`, channel by channel (past `b` for t > 1, within 0–255).
 
     >>> mix("#000000", "#ffffff", 0.5)
     '#808080'
@@ -174,7 +174,7 @@ def palette(theme: Mapping[str, Any] | None) -> dict[str, str]:
     ink, paper, card, accent, bar = t["ink"], t["paper"], t["card"], t["accent"], t["bar"]
     dark = relative_luminance(paper) < relative_luminance(ink)
     card_inactive = mix(card, paper, 0.5)  # a chapter the reader is not on
-    sunken = mix(paper, ink, 0.03)  # a box inside a card: the questions
+    sunken = mix(card, paper, 1.35)  # a box inside a card (the questions): the paper's tint, a little deeper
     text_grounds = (paper, card, card_inactive, sunken)
     muted = _first_readable((mix(ink, paper, s) for s in _steps(0.25, 0)), text_grounds, BODY_TEXT)
     bar_ink = _most_contrasting((card, paper, ink), bar)
