@@ -165,7 +165,8 @@ def print_theme(theme: Mapping[str, Any] | None) -> dict[str, str]:
 
 
 def palette(theme: Mapping[str, Any] | None) -> dict[str, str]:
-    """Every colour the page paints, by the name of its custom property (without `--sm-`).
+    """Every colour the page paints, by the name of its custom property (without `--sm-`), with
+    the font and the colour scheme (`light` or `dark`, for the browser's own controls).
 
     Derived text colours are moved towards their background only as far as they stay readable on
     it, so a muted caption never fails where the body text passes; where even the theme's own
@@ -284,6 +285,8 @@ def readability(theme: Mapping[str, Any] | None) -> list[Pair]:
         Pair("text in the question boxes", ink, p["sunken"], BODY_TEXT, ("ink",), ("paper",)),
         Pair("muted text on the page", p["muted"], p["paper"], BODY_TEXT, ("ink",), ("paper",)),
         Pair("muted text on cards", p["muted"], p["card"], BODY_TEXT, ("ink",), ("card",)),
+        Pair("muted text on inactive chapter cards", p["muted"], p["card-inactive"], BODY_TEXT,
+             ("ink",), ("card", "paper")),
         Pair("links on the page", accent, p["paper"], BODY_TEXT, ("accent",), ("paper",)),
         Pair("links on cards", accent, p["card"], BODY_TEXT, ("accent",), ("card",)),
         Pair("links on inactive chapter cards", accent, p["card-inactive"], BODY_TEXT, ("accent",), ("card", "paper")),

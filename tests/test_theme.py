@@ -32,6 +32,12 @@ def test_contrast_ratio_matches_known_wcag_values(a, b, ratio):
     assert round(theme.contrast(a, b), 2) == ratio
 
 
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    assert doctest.testmod(theme).failed == 0
+
+
 def test_relative_luminance_and_hex_parsing():
     assert theme.relative_luminance("#ffffff") == 1.0 and theme.relative_luminance("#000") == 0.0
     assert round(theme.relative_luminance("#808080"), 4) == 0.2159
