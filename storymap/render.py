@@ -34,6 +34,7 @@ from .load import UI_TEXT
 from .figures import Figures
 from .model import Chapter, Layer, Story, property_text
 from .styles import CAMERA
+from .theme import page_css, palette
 
 __all__ = [
     "Page",
@@ -328,10 +329,12 @@ def _qr_svg(url: str | None) -> Markup | None:
     return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#1d1d1b"))
 
 
+_ERROR_COLOURS = palette(None)  # the light theme's: the page of a story that does not build has no theme yet
 ERROR_STYLE = (
-    "body{font:1rem/1.5 system-ui,sans-serif;margin:2rem;color:#1d1d1b;background:#f6f4ef}"
-    "main{max-width:60rem}li{margin:.5rem 0;padding:.5rem .75rem;background:#fff;border-left:4px solid #a63d14}"
-    "li.warning{border-color:#c9a227}"
+    f"body{{font:1rem/1.5 system-ui,sans-serif;margin:2rem;color:{_ERROR_COLOURS['ink']};"
+    f"background:{_ERROR_COLOURS['paper']}}}main{{max-width:60rem}}li{{margin:.5rem 0;padding:.5rem .75rem;"
+    f"background:{_ERROR_COLOURS['card']};border-left:4px solid {_ERROR_COLOURS['accent']}}}"
+    f"li.warning{{border-color:{_ERROR_COLOURS['notice-rule']}}}"
 )
 
 
@@ -349,16 +352,6 @@ def render_error(problems: list, build: int = 0, basemap_url: str = "https://til
     csp = content_security_policy(scripts, [ERROR_STYLE], basemap_url, dev=True)
     return _environment().get_template("error.html.j2").render(
         problems=problems, scripts=scripts, style=Markup(ERROR_STYLE), csp=csp)
-
-
-THEME_VARIABLES = {"accent": "--sm-accent", "ink": "--sm-ink", "paper": "--sm-paper", "card": "--sm-card",
-                   "bar": "--sm-bar-bg", "font": "--sm-font"}
-
-
-def theme_css(theme: dict[str, str]) -> str | None:
-    """The story's colours and font as CSS custom properties (values are schema-checked)."""
-    pairs = [f"{THEME_VARIABLES[key]}:{value}" for key, value in sorted(theme.items()) if key in THEME_VARIABLES]
-    return ":root{" + ";".join(pairs) + "}" if pairs else None
 
 
 @dataclass(frozen=True)
@@ -395,9 +388,8 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         if dev_build is not None:
             scripts.append(_reload_script(dev_build))
         styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
-    theme = theme_css(story.theme)
-    if theme:
-        styles.append(_inline(theme, "theme"))
+    # The palette: every colour the style sheets use, derived from the theme (storymap/theme.py).
+    styles.append(_inline(page_css(story.theme, handout=handout), "theme"))
     template = _environment(story.templates, story.images, image_files).get_template("page.html.j2")
     html = template.render(
         story=story,

@@ -20,7 +20,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from . import images
+from . import images, theme
 from .errors import Problem, StoryError
 from .load import ACCURACY_LEVELS, OUTPUT_CRS, DataFile, Document, StoryFiles, feature_id
 
@@ -408,6 +408,7 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
     the checks across files, so a broken file causes no follow-on noise."""
     story_ok = not (problems := schema_problems(files.story, "story"))
     problems += images.logo_problems(files.story, files.root)
+    problems += theme.contrast_problems(files.story)  # a theme the reader could not read
     layer_docs = {}
     for layer_id, doc in files.layers.items():
         found = schema_problems(doc, "layer")
