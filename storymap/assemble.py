@@ -68,8 +68,8 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
     kind = spec.get("kind", "story")
     style = {**model.default_style(kind, position), **spec.get("style", {})}
     style.setdefault("fill_color", style["color"])
-    if "fill_opacity" in spec.get("style", {}):  # drawn as the author set it, areas too
-        style.pop("area_fill_opacity", None)
+    if "fill_opacity" in spec.get("style", {}) and "area_fill_opacity" not in spec["style"]:
+        style.pop("area_fill_opacity", None)  # areas are filled as the author set fill_opacity
     geometry = _geometry_kinds(prepared.frame)
     return model.Layer(
         id=layer_id,

@@ -114,6 +114,8 @@ def test_print_figures_draw_the_model_styles():
             model = layer.styles[kind_of(layer, shape["feature"])][look]
             expected = {k.replace("_", "-"): v for k, v in model.items() if k != "radius"}
             expected["fill"] = model["fill"] or "none"
+            if layer.id in chapter.opacity:  # the chapter shows the layer faded
+                expected["opacity"] = chapter.opacity[layer.id]
             assert shape["style"] == expected, (chapter.id, shape["feature"])
             if shape["kind"] == "circle":
                 assert shape["r"] == model["radius"]
