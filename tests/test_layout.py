@@ -17,14 +17,15 @@ from storymap import pipeline
 
 WIDE = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-CHAPTERS = ["opening", "first", "pause", "second", "aside"]
+CHAPTERS = ["opening", "first", "pause", "second", "aside", "third"]
 TEXT = "A paragraph of text that a reader reads while the map beside it stays as it is. " * 3
 
 
 def make_layout_story(root: Path) -> Path:
     """The two-language test story with a title card that keeps the overview (`opening`, full
     width), an interlude on the right (`pause`, keeps `first`), a centred chapter that shows
-    `sites` faded and an area layer filled at 0.9 (`second`), and an interlude after it (`aside`)."""
+    `sites` faded and an area layer filled at 0.9 (`second`), an interlude after it (`aside`), and a
+    fitted view with its card on the right (`third`)."""
     make_story(root)
     write(root / "story.yml", f"""
         title: {{en: Tiny, de: Winzig}}
@@ -44,6 +45,9 @@ def make_layout_story(root: Path) -> Path:
         ---
         {TEXT}
     """)
+    write(root / "chapters/en/third.md", f"---\ntitle: Third\nview: {{fit: [sites]}}\nlayers: [sites]\nalign: right\n"
+                                          f"---\n{TEXT}\n")
+    write(root / "chapters/de/third.md", "---\ntitle: Drittes\n---\nText.\n")
     for chapter_id, align in (("opening", "full"), ("pause", "right"), ("aside", None)):
         write(root / f"chapters/en/{chapter_id}.md",
               f"---\ntitle: The {chapter_id}\n" + (f"align: {align}\n" if align else "") + f"---\n{TEXT}\n")
@@ -143,6 +147,27 @@ def test_cards_sit_where_align_puts_them_on_a_wide_screen(layout_site, browser):
     for chapter_id in ("pause", "opening"):
         go(page, chapter_id)
         page.screenshot(path=str(ARTIFACTS / f"align-{chapter_id}-desktop.png"))
+    assert traffic.errors == []
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE])
+def test_a_fitted_view_keeps_clear_of_a_card_over_the_map(layout_site, browser, viewport):
+    url, _ = layout_site
+    page, traffic = open_layout(browser, url, viewport)
+    go(page, "third")
+    found = page.evaluate("""() => {
+        const map = storymap.map, box = map.getContainer().getBoundingClientRect();
+        const card = document.getElementById('third').getBoundingClientRect();
+        const xs = storymap.visibleFeatures('sites').map(id => map.latLngToContainerPoint(storymap.feature(id).getLatLng()).x);
+        return {xs, cover: box.right - card.left, width: box.width, pad: storymap.padding().bottomRight[0]}; }""")
+    margin = 24
+    if viewport is WIDE:
+        assert found["pad"] == pytest.approx(found["cover"] + margin, abs=1)
+        assert max(found["xs"]) <= found["width"] - found["cover"] - margin + 1, "a dot is under the card"
+        assert min(found["xs"]) >= margin - 1
+    else:  # the card is below the map
+        assert found["pad"] == margin
+        assert max(found["xs"]) - min(found["xs"]) > found["width"] / 2, "the fit uses the whole map"
     assert traffic.errors == []
 
 
@@ -319,7 +344,7 @@ def test_the_print_figure_shows_the_layer_at_its_opacity(layout_site):
     assert dots and all(' opacity="0.4"' in line for line in dots)
     assert all(' opacity=' not in line for line in figure.splitlines() if 'data-sm-layer="river"' in line)
     data = page_data(html)
-    assert [c["opacity"] for c in data["chapters"]] == [{}, {}, {}, {"sites": 0.4}, {"sites": 0.4}]
+    assert [c["opacity"] for c in data["chapters"]] == [{}, {}, {}, {"sites": 0.4}, {"sites": 0.4}, {}]
 
 
 @pytest.mark.parametrize("entry, message, place", [
