@@ -351,6 +351,7 @@ def test_the_print_figure_shows_the_layer_at_its_opacity(layout_site):
     ("{id: sites, opacity: 1.5}", "1.5 is out of range: use a number from 0 to 1", "line 4, key layers.0.opacity"),
     ("{id: nope, opacity: 0.5}", "unknown layer 'nope'", "line 4, key layers.0.id"),
     ("{id: sites, opacity: 0.5, fade: 1}", "unknown key 'fade'", "line 4, key layers.0.fade"),
+    ("sites, {id: sites, opacity: 0.5}", "layer 'sites' is listed more than once", "line 4, key layers.1.id"),
 ])
 def test_a_faded_layer_is_checked(story_dir, entry, message, place):
     chapter = story_dir / "chapters/en/first.md"
