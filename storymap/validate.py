@@ -227,10 +227,13 @@ def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: 
     """
     data = doc.data
     problems = []
+    named = [_layer_id(layer) for layer in data.get("layers", [])]
     for index, layer in enumerate(data.get("layers", [])):
-        if _layer_id(layer) not in layer_ids:
-            place = ("layers", index, "id") if isinstance(layer, dict) else ("layers", index)
-            problems.append(Problem(f"unknown layer {_layer_id(layer)!r}", doc.path, doc.place(place)))
+        place = ("layers", index, "id") if isinstance(layer, dict) else ("layers", index)
+        if named[index] not in layer_ids:
+            problems.append(Problem(f"unknown layer {named[index]!r}", doc.path, doc.place(place)))
+        elif named[index] in named[:index]:  # `mines` and `{id: mines, opacity: 0.4}` are the same layer
+            problems.append(Problem(f"layer {named[index]!r} is listed more than once", doc.path, doc.place(place)))
     if feature_ids is None:
         return problems
     for index, feature in enumerate(data.get("highlight", [])):
