@@ -100,11 +100,11 @@ class Story:
     def add_chapter(self, chapter_id: str, *, title: Text, text: Text = "", view: dict[str, Any] | None = None,
                     layers: list[str] | None = None, highlight: list[str] | None = None,
                     sources: list | dict[str, list] | None = None, questions: list | dict[str, list] | None = None,
-                    year: int | None = None) -> "Story":
+                    year: int | None = None, align: str | None = None) -> "Story":
         """Add a chapter (in the order added). `title` and `text` (Markdown) per language; `sources`
         and `questions` one list for every language or a dict of language → list. Returns the story."""
         titles, texts = self._per_language(title), self._per_language(text)
-        map_keys = _given(view=view, layers=layers, highlight=highlight, year=year)  # from the first language
+        map_keys = _given(view=view, layers=layers, highlight=highlight, year=year, align=align)  # first language only
         fronts, bodies = {}, {}
         for number, lang in enumerate(self.languages):
             if lang not in titles:

@@ -40,10 +40,7 @@ def assemble_story(files: StoryFiles, layers: dict[str, LayerFrame]) -> model.St
         view=_view(spec["view"], boxes),
         basemap={**model.DEFAULT_BASEMAP, **spec.get("basemap", {})},
         layers=timed_layers,
-        chapters=tuple(
-            _chapter(chapter_id, {lang: files.chapters[(lang, chapter_id)] for lang in languages}, boxes, languages)
-            for chapter_id in files.chapter_ids
-        ),
+        chapters=_chapters(files, boxes, languages),
         glossary=_glossary(files.glossary, languages),
         timeline=span,
         url=spec.get("url"),
@@ -71,6 +68,8 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
     kind = spec.get("kind", "story")
     style = {**model.default_style(kind, position), **spec.get("style", {})}
     style.setdefault("fill_color", style["color"])
+    if "fill_opacity" in spec.get("style", {}) and "area_fill_opacity" not in spec["style"]:
+        style.pop("area_fill_opacity", None)  # areas are filled as the author set fill_opacity
     geometry = _geometry_kinds(prepared.frame)
     shipped = transform.simplify(prepared.frame, spec.get("max_zoom", transform.DEFAULT_MAX_ZOOM))
     return model.Layer(
@@ -163,19 +162,34 @@ def _view(spec: dict[str, Any], boxes: dict[str, Box]) -> model.View:
     return model.View(bounds=corners, max_zoom=spec.get("max_zoom"))
 
 
-def _chapter(chapter_id: str, docs: dict[str, Document], boxes: dict[str, Box], languages: list[str]) -> model.Chapter:
-    master = docs[languages[0]].data
-    return model.Chapter(
-        id=chapter_id,
-        title={lang: docs[lang].data["title"] for lang in languages},
-        text={lang: docs[lang].body for lang in languages},
-        sources={lang: tuple(docs[lang].data.get("sources", [])) for lang in languages},
-        questions={lang: tuple(docs[lang].data.get("questions", [])) for lang in languages},
-        view=_view(master["view"], boxes),
-        layers=tuple(master.get("layers", [])),
-        highlight=tuple(master.get("highlight", [])),
-        year=master.get("year"),
-    )
+def _chapters(files: StoryFiles, boxes: dict[str, Box], languages: list[str]) -> tuple[model.Chapter, ...]:
+    """The chapters in reading order; an interlude gets the map of the nearest chapter above that
+    sets one, or, before any, the story's overview (its view, every layer)."""
+    start_view = _view(files.story.data["view"], boxes)
+    shown: dict[str, Any] = {"view": start_view, "layers": tuple(files.layer_ids), "highlight": (), "year": None,
+                             "opacity": {}, "map_from": None}
+    chapters = []
+    for chapter_id in files.chapter_ids:
+        docs = {lang: files.chapters[(lang, chapter_id)] for lang in languages}
+        master = docs[languages[0]].data
+        keeps = model.keeps_map(master)
+        if not keeps:
+            layers = [item if isinstance(item, dict) else {"id": item} for item in master.get("layers", [])]
+            shown = {"view": _view(master["view"], boxes), "layers": tuple(item["id"] for item in layers),
+                     "highlight": tuple(master.get("highlight", [])), "year": master.get("year"),
+                     "opacity": {item["id"]: item["opacity"] for item in layers if item.get("opacity", 1) != 1},
+                     "map_from": chapter_id}
+        chapters.append(model.Chapter(
+            id=chapter_id,
+            title={lang: docs[lang].data["title"] for lang in languages},
+            text={lang: docs[lang].body for lang in languages},
+            sources={lang: tuple(docs[lang].data.get("sources", [])) for lang in languages},
+            questions={lang: tuple(docs[lang].data.get("questions", [])) for lang in languages},
+            align=master.get("align", "left"),
+            keeps_map=keeps,
+            **{**shown, "map_from": shown["map_from"] if keeps else None},
+        ))
+    return tuple(chapters)
 
 
 def _glossary(doc: Document | None, languages: list[str]) -> tuple[dict[str, dict[str, str]], ...]:

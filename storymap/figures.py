@@ -133,10 +133,13 @@ def _state(lit: bool, dimmed: bool) -> str:
     return "highlight" if lit else "dimmed" if dimmed else "base"
 
 
-def _svg(style: dict[str, Any]) -> dict[str, Any]:
-    """A model style as SVG presentation attributes (its keys are their names with underscores)."""
+def _svg(style: dict[str, Any], opacity: float | None = None) -> dict[str, Any]:
+    """A model style as SVG presentation attributes (its keys are their names with underscores),
+    with the opacity the chapter shows the layer at, if it fades it."""
     out = {key.replace("_", "-"): value for key, value in style.items() if key != "radius"}
     out["fill"] = style["fill"] or "none"
+    if opacity is not None:
+        out["opacity"] = opacity
     return out
 
 
@@ -157,6 +160,7 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
     shapes, points, labels = [], [], []
     for layer_id in story.visible_layers(chapter):
         layer = story.layer(layer_id)
+        faded = chapter.opacity.get(layer_id)  # the chapter shows the layer at this opacity (None: fully)
         dim = any(fid in highlight for fid in layer.feature_ids)
         visible = set(layer.features_in(chapter.year))
         gdf = projected[layer_id]
@@ -171,12 +175,12 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                     cx, cy = (point.x - minx) / res, (maxy - point.y) / res
                     radius = style["radius"]
                     points.append({"kind": "circle", "cx": round(cx, 1), "cy": round(cy, 1), "r": radius,
-                                   "style": _svg(style), "layer": layer_id, "feature": fid})
+                                   "style": _svg(style, faded), "layer": layer_id, "feature": fid})
                     if lit:
                         labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
                 continue
             kind = "line" if geometry.geom_type in ("LineString", "MultiLineString") else "area"
-            style = _svg(layer.styles[kind][state])
+            style = _svg(layer.styles[kind][state], faded)
             shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid})
             if lit:
                 anchor = shapely.clip_by_rect(geometry, *frame.bounds).representative_point()

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .load import ACCURACY_LEVELS
+from .styles import AREA_FILL_DEFAULT
 
-__all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "Story", "View", "default_style", "localise", "property_text"]
+__all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "MAP_KEYS", "Story", "View", "default_style", "keeps_map",
+           "localise", "property_text"]
 
 DEFAULT_BASEMAP = {
     "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -24,6 +26,15 @@ DEFAULT_BASEMAP = {
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 CONTEXT_STYLE = {"color": "#555555", "weight": 1.5, "fill_color": "#999999", "fill_opacity": 0.05, "opacity": 0.8,
                  "radius": 4, "dash": ""}
+
+
+MAP_KEYS = ("view", "layers", "highlight", "year")  # what a chapter's first-language file sets on the map
+
+
+def keeps_map(front_matter: dict[str, Any]) -> bool:
+    """Whether a chapter is an interlude: it sets nothing on the map, which stays as the chapter
+    before left it."""
+    return not any(key in front_matter for key in MAP_KEYS)
 
 
 def localise(value: str | dict[str, str] | None, languages: list[str]) -> dict[str, str]:
@@ -49,7 +60,9 @@ def default_style(kind: str, position: int) -> dict[str, Any]:
     if kind == "context":
         return dict(CONTEXT_STYLE)
     colour = PALETTE[position % len(PALETTE)]
-    return {"color": colour, "fill_color": colour, "fill_opacity": 0.6, "opacity": 1.0, "weight": 2, "radius": 6, "dash": ""}
+    # areas are filled less than dots by default (styles.AREA_FILL_DEFAULT), unless the layer sets fill_opacity
+    return {"color": colour, "fill_color": colour, "fill_opacity": 0.6, "area_fill_opacity": AREA_FILL_DEFAULT,
+            "opacity": 1.0, "weight": 2, "radius": 6, "dash": ""}
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,13 @@ class Chapter:
     layers: tuple[str, ...]
     highlight: tuple[str, ...]
     year: int | None = None  # show the layers as they were in this year
+    opacity: dict[str, float] = field(default_factory=dict)  # layer id -> opacity, for layers shown faded
+    align: str = "left"  # where the card sits on a wide screen: left, right, center, full
+    # An interlude sets nothing on the map: it keeps the map of `map_from`, the nearest chapter
+    # above that sets it (None: the story's overview). Its view, layers, highlight, year and
+    # opacity are that map's, resolved when the model is assembled.
+    keeps_map: bool = False
+    map_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +200,7 @@ def _only(value: Any, languages: set[str], lang: str) -> Any:
     """Recursively keep one language of every {lang: text} mapping in the model."""
     if dataclasses.is_dataclass(value):
         changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
-                   if f.name not in ("data", "projected", "images", "templates")}  # feature data, pictures and templates stay as they are
+                   if f.name not in ("data", "projected", "images", "templates", "opacity")}  # not texts: kept as they are
         if isinstance(value, Story):
             changes["languages"] = (lang,)
         return dataclasses.replace(value, **changes)

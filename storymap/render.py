@@ -169,6 +169,10 @@ def _chapter_json(story: Story, chapter: Chapter) -> dict[str, Any]:
         "layers": story.visible_layers(chapter),
         "highlight": list(chapter.highlight),
         "year": chapter.year,
+        "opacity": chapter.opacity,
+        # an interlude keeps the map of `map_from` (null: the overview); its view, layers, ... are that map's
+        "keeps_map": chapter.keeps_map,
+        "map_from": chapter.map_from,
     }
 
 

@@ -14,20 +14,23 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AREA_FILL_CAP", "CAMERA", "HIGHLIGHT_INK", "STATES", "layer_styles"]
+__all__ = ["AREA_FILL_DEFAULT", "CAMERA", "HIGHLIGHT_INK", "STATES", "layer_styles"]
 
 # Fitted views: the pixels kept free around the features, and the zoom a fit never passes (a single
 # building would otherwise fill the screen). The page adds the legend's height at the bottom.
 CAMERA = {"fit_margin": 24, "fit_max_zoom": 16}
 
-AREA_FILL_CAP = 0.45  # an area is never more opaque than this, so the map beneath it stays readable
+# An area's fill when its layer sets no `fill_opacity` (model.default_style), so that the streets and
+# names of the basemap beneath stay readable. A `fill_opacity` the author sets is drawn as set.
+AREA_FILL_DEFAULT = 0.45
+_HIGHLIGHT_AREA_FILL = 0.3  # a highlighted area is filled at least this much
 HIGHLIGHT_INK = "#111111"  # the dark outline that lifts a highlighted dot or area off any colour
 STATES = ("base", "highlight", "dimmed", "legend")
 
 # The legend draws its signs 14 px high: thick strokes would fill them and faint areas vanish.
 _LEGEND_LINE_MAX_WIDTH = 5
 _LEGEND_OUTLINE_WIDTH = 1.5
-_LEGEND_AREA_FILL = (0.25, AREA_FILL_CAP)  # (least, most) opacity of an area's sign
+_LEGEND_AREA_FILL = 0.25  # the least opacity of an area's sign
 _LEGEND_DOT_RADIUS = 5
 
 _KINDS = {"polygon": "area", "line": "line", "point": "point"}  # model.Layer.geometry -> style key
@@ -37,12 +40,14 @@ def layer_styles(style: dict[str, Any], geometry_kinds: tuple[str, ...] | list[s
     """Every style a layer needs: ``{"area"|"line"|"point": {"base", "highlight", "dimmed", "legend"}}``
     for the kinds of geometry it has (``model.Layer.geometry``: "polygon", "line", "point").
 
-    `style` is the layer's resolved author style (model.default_style merged with the layer file).
+    `style` is the layer's resolved author style (model.default_style merged with the layer file);
+    areas take its ``area_fill_opacity`` when it has one (the default for a layer that sets no
+    ``fill_opacity``), else its ``fill_opacity``.
 
     >>> s = layer_styles({"color": "#000", "weight": 2, "opacity": 1, "fill_color": "#f00",
     ...                   "fill_opacity": 0.8, "radius": 6, "dash": ""}, ("polygon",))
     >>> s["area"]["base"]["fill_opacity"], s["area"]["dimmed"]["fill_opacity"]
-    (0.45, 0.225)
+    (0.8, 0.4)
     """
     out = {}
     for kind in geometry_kinds:
@@ -58,13 +63,13 @@ def layer_styles(style: dict[str, Any], geometry_kinds: tuple[str, ...] | list[s
 
 
 def _base(style: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The layer's own look; areas capped at AREA_FILL_CAP, dots keep their full fill (they are small)."""
+    """The layer's own look, as the author set it (areas: see layer_styles)."""
     out = {
         "stroke": style["color"],
         "stroke_width": style["weight"],
         "stroke_opacity": style["opacity"],
         "fill": None if kind == "line" else style["fill_color"],
-        "fill_opacity": min(style["fill_opacity"], AREA_FILL_CAP) if kind == "area" else style["fill_opacity"],
+        "fill_opacity": _fill(style, kind),
         "stroke_dasharray": style.get("dash") or None,
     }
     if kind == "line":
@@ -76,14 +81,14 @@ def _base(style: dict[str, Any], kind: str) -> dict[str, Any]:
 
 def _highlight(base: dict[str, Any], kind: str) -> dict[str, Any]:
     """A highlighted feature reads at a glance: lines keep their colour and grow; dots and areas get
-    a dark outline, dots grow and fill up, areas fill a little more but stay see-through."""
+    a dark outline, dots grow and fill up, faint areas fill a little more."""
     if kind == "line":
         return {**base, "stroke_width": _scale(base["stroke_width"], 1.8), "stroke_opacity": 1}
     out = {**base, "stroke": HIGHLIGHT_INK, "stroke_width": max(base["stroke_width"] + 2, 3), "stroke_opacity": 1}
     if kind == "point":
         out.update(fill_opacity=max(base["fill_opacity"], 0.85), radius=_scale(base["radius"], 1.5))
     else:
-        out["fill_opacity"] = min(max(base["fill_opacity"], 0.3), 0.5)
+        out["fill_opacity"] = max(base["fill_opacity"], _HIGHLIGHT_AREA_FILL)
     return out
 
 
@@ -100,9 +105,13 @@ def _legend(style: dict[str, Any], kind: str) -> dict[str, Any]:
     out = {"stroke": style["color"], "stroke_width": _LEGEND_OUTLINE_WIDTH, "fill": style["fill_color"]}
     if kind == "point":
         return {**out, "fill_opacity": style["fill_opacity"], "radius": _LEGEND_DOT_RADIUS}
-    least, most = _LEGEND_AREA_FILL
-    return {**out, "fill_opacity": min(max(style["fill_opacity"], least), most),
+    return {**out, "fill_opacity": max(_fill(style, kind), _LEGEND_AREA_FILL),
             "stroke_dasharray": style.get("dash") or None}
+
+
+def _fill(style: dict[str, Any], kind: str) -> float:
+    """The fill opacity of a kind of geometry: areas may have their own default (layer_styles)."""
+    return style.get("area_fill_opacity", style["fill_opacity"]) if kind == "area" else style["fill_opacity"]
 
 
 def _scale(value: float, factor: float) -> float:

@@ -20,7 +20,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from . import images, theme
+from . import images, model, theme
 from .errors import Problem, StoryError
 from .load import ACCURACY_LEVELS, OUTPUT_CRS, DataFile, Document, StoryFiles, feature_id
 
@@ -228,9 +228,13 @@ def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: 
     """
     data = doc.data
     problems = []
+    named = [_layer_id(layer) for layer in data.get("layers", [])]
     for index, layer in enumerate(data.get("layers", [])):
-        if layer not in layer_ids:
-            problems.append(Problem(f"unknown layer {layer!r}", doc.path, doc.place(("layers", index))))
+        place = ("layers", index, "id") if isinstance(layer, dict) else ("layers", index)
+        if named[index] not in layer_ids:
+            problems.append(Problem(f"unknown layer {named[index]!r}", doc.path, doc.place(place)))
+        elif named[index] in named[:index]:  # `mines` and `{id: mines, opacity: 0.4}` are the same layer
+            problems.append(Problem(f"layer {named[index]!r} is listed more than once", doc.path, doc.place(place)))
     if feature_ids is None:
         return problems
     for index, feature in enumerate(data.get("highlight", [])):
@@ -243,7 +247,12 @@ def chapter_reference_problems(doc: Document, layer_ids: set[str], feature_ids: 
     return problems
 
 
-MAP_KEYS = ("view", "layers", "highlight", "year")
+MAP_KEYS = (*model.MAP_KEYS, "align")  # read from the first language's file; a translation may repeat them
+
+
+def _layer_id(item: str | dict) -> str:
+    """A chapter's `layers` entry names a layer plainly (`mines`) or with its opacity (`{id: mines, opacity: 0.4}`)."""
+    return item["id"] if isinstance(item, dict) else item
 
 
 def translation_problems(master: Document, translation: Document) -> list[Problem]:
@@ -265,7 +274,7 @@ def translation_problems(master: Document, translation: Document) -> list[Proble
 def highlight_layer_problems(doc: Document, feature_layer: dict[str, str], kinds: dict[str, str]) -> list[Problem]:
     """A highlighted feature must be on the map: its layer is one the chapter shows (or a context layer).
     `kinds` maps each layer id to its kind."""
-    shown = set(doc.data.get("layers", []))
+    shown = {_layer_id(item) for item in doc.data.get("layers", [])}
     problems = []
     for index, fid in enumerate(doc.data.get("highlight", [])):
         layer_id = feature_layer.get(fid)
@@ -346,13 +355,14 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
     leaves the map as the one before it, features without `source` or `accuracy` or with an
     accuracy level the page cannot explain, a data file over the story's `budget.layer_kb`."""
     problems = []
-    used = {layer for doc in chapters for layer in doc.data.get("layers", [])}
+    used = {_layer_id(layer) for doc in chapters for layer in doc.data.get("layers", [])}
     for index, layer_id in enumerate(story.data["layers"] if every_chapter_read else []):
         doc = layer_docs.get(layer_id)
         if doc is not None and doc.data.get("kind", "story") == "story" and layer_id not in used:
             problems.append(Problem(f"layer {layer_id!r} is shown by no chapter", story.path,
                                     story.place(("layers", index)), "warning"))
-    for previous, doc in zip(chapters, chapters[1:], strict=False):  # consecutive pairs
+    setting = [doc for doc in chapters if not model.keeps_map(doc.data)]  # an interlude keeps the map on purpose
+    for previous, doc in zip(setting, setting[1:], strict=False):  # consecutive pairs
         if _chapter_map(doc) == _chapter_map(previous):
             problems.append(Problem(f"this chapter changes nothing on the map (same view, layers, highlight and "
                                     f"year as {previous.path.name})", doc.path, "line 1", "warning"))
@@ -486,8 +496,10 @@ def _chapter_problems(files: StoryFiles, chapters: dict[tuple[str, str], Documen
             problems += highlight_layer_problems(doc, feature_layer or {}, kinds)
             if centre is not None:
                 problems += far_view_problems(doc, centre)
-            if "view" not in doc.data:
-                problems.append(Problem("the first language's chapter file must set 'view'", doc.path, "line 1"))
+            if "view" not in doc.data and not model.keeps_map(doc.data):
+                problems.append(Problem("a chapter that sets 'layers', 'highlight' or 'year' must set 'view' too; "
+                                        "a chapter that sets none of them keeps the map as the chapter before left it",
+                                        doc.path, "line 1"))
         elif (first, chapter_id) in chapters:
             problems += translation_problems(chapters[(first, chapter_id)], doc)
     return problems

@@ -50,7 +50,7 @@ BAD_INPUT = {
     "front matter not closed": ("chapters/en/first.md", "---\ntitle: First\n", ["first.md", "not closed"]),
     "no front matter": ("chapters/de/first.md", "# Erstes Kapitel\n", ["de/first.md", "front matter"]),
     "unknown chapter key": ("chapters/en/first.md", "---\ntitle: First\nview: {center: [51, 7], zoom: 9}\nlayer: [sites]\n---\n",
-                            ["first.md", "line 4, key layer", "unknown key 'layer'; did you mean 'layers'? (allowed: highlight, layers"]),
+                            ["first.md", "line 4, key layer", "unknown key 'layer'; did you mean 'layers'? (allowed: align, highlight, layers"]),
     "unknown layer": ("chapters/en/first.md", "---\ntitle: F\nview: {center: [51, 7], zoom: 9}\nlayers: [ghost]\n---\n",
                       ["first.md", "line 4, key layers.0", "unknown layer 'ghost'"]),
     "unknown fit target": ("chapters/en/second.md", "---\ntitle: S\nview: {fit: [nowhere]}\n---\n",

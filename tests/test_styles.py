@@ -3,15 +3,17 @@ the print figures and the legend draw what it says."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from browser import wait_until, watch
+from conftest import LINE, POINT_A, SQUARE, collection, feature
 from storymap import pipeline, render
 from storymap.figures import Figures
-from storymap.styles import AREA_FILL_CAP, CAMERA, HIGHLIGHT_INK, STATES, layer_styles
+from storymap.styles import AREA_FILL_DEFAULT, CAMERA, HIGHLIGHT_INK, STATES, layer_styles
 
 REPO = Path(__file__).resolve().parent.parent
 STYLE = {"color": "#123456", "weight": 2, "opacity": 0.9, "fill_color": "#abcdef", "fill_opacity": 0.8,
@@ -26,9 +28,10 @@ def test_only_the_kinds_a_layer_has_get_styles():
     assert all(set(by_state) == set(STATES) for by_state in styles.values())
 
 
-def test_base_areas_are_capped_and_dots_keep_their_fill():
+def test_fill_opacities_are_drawn_as_set():
+    """Issue 14: a fill_opacity of 0.8 was drawn at 0.45 for areas, silently."""
     styles = layer_styles(STYLE, ALL_KINDS)
-    assert styles["area"]["base"]["fill_opacity"] == AREA_FILL_CAP
+    assert styles["area"]["base"]["fill_opacity"] == 0.8
     assert styles["point"]["base"]["fill_opacity"] == 0.8
     assert styles["point"]["base"]["radius"] == 6
     assert styles["line"]["base"]["fill"] is None
@@ -52,15 +55,31 @@ def test_highlights_stand_out():
     assert point["stroke"] == HIGHLIGHT_INK and point["radius"] == 9 and point["fill_opacity"] >= 0.85
     area = styles["area"]["highlight"]
     assert area["stroke"] == HIGHLIGHT_INK and area["stroke_width"] == 4
-    assert 0.3 <= area["fill_opacity"] <= 0.5
+    assert area["fill_opacity"] == 0.8  # never fainter than the base
+    assert layer_styles({**STYLE, "fill_opacity": 0.1}, ("polygon",))["area"]["highlight"]["fill_opacity"] == 0.3
     assert all(by_state["highlight"]["stroke_opacity"] == 1 for by_state in styles.values())
 
 
-@pytest.mark.parametrize("fill_opacity, expected", [(0.0, 0.25), (0.3, 0.3), (0.9, AREA_FILL_CAP)])
+@pytest.mark.parametrize("fill_opacity, expected", [(0.0, 0.25), (0.3, 0.3), (0.9, 0.9)])
 def test_legend_signs_stay_legible(fill_opacity, expected):
     styles = layer_styles({**STYLE, "weight": 9, "fill_opacity": fill_opacity}, ALL_KINDS)
     assert styles["area"]["legend"]["fill_opacity"] == expected
     assert styles["line"]["legend"]["stroke_width"] == 5
+
+
+def test_areas_of_a_layer_that_sets_no_fill_opacity_are_filled_less_than_its_dots(story_dir):
+    """The default keeps the basemap beneath an area readable; a value the author writes is drawn as written."""
+    (story_dir / "data/river.geojson").write_text(json.dumps(collection(feature("r", LINE), feature("sq", SQUARE),
+                                                                        feature("p", POINT_A))))
+    story, _ = pipeline.read_story(story_dir)
+    styles = story.layer("river").styles
+    assert styles["area"]["base"]["fill_opacity"] == AREA_FILL_DEFAULT
+    assert styles["point"]["base"]["fill_opacity"] == 0.6
+    (story_dir / "layers/river.yml").write_text("title: River\ndata: data/river.geojson\nstyle: {fill_opacity: 0.9}\n")
+    story, warnings = pipeline.read_story(story_dir)
+    styles = story.layer("river").styles
+    assert styles["area"]["base"]["fill_opacity"] == styles["point"]["base"]["fill_opacity"] == 0.9
+    assert styles["area"]["legend"]["fill_opacity"] == 0.9
 
 
 def test_products_are_rounded_for_a_stable_page():
@@ -95,6 +114,8 @@ def test_print_figures_draw_the_model_styles():
             model = layer.styles[kind_of(layer, shape["feature"])][look]
             expected = {k.replace("_", "-"): v for k, v in model.items() if k != "radius"}
             expected["fill"] = model["fill"] or "none"
+            if layer.id in chapter.opacity:  # the chapter shows the layer faded
+                expected["opacity"] = chapter.opacity[layer.id]
             assert shape["style"] == expected, (chapter.id, shape["feature"])
             if shape["kind"] == "circle":
                 assert shape["r"] == model["radius"]

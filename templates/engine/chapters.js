@@ -1,6 +1,9 @@
 /* storymap engine — chapters: making a chapter active (its layers, year, highlight and view,
  * the header's progress, the announcement, the URL) or, above the first chapter, the story's
- * overview: every layer at the story's own view. */
+ * overview: every layer at the story's own view. An interlude (chapter.keeps_map) leaves the map
+ * alone when the map on screen is the one it keeps (chapter.map_from; null: the overview), so a
+ * reader's own panning stays; otherwise, after a jump, it shows that map (its resolved view,
+ * layers, highlight and year, which the data carries). */
 
 function progress() {
   const total = state.data.chapters.length;
@@ -38,7 +41,7 @@ function showOverview(instant) {
 }
 
 function showChapter(chapter, instant) {
-  showOnly(chapter.layers);
+  showOnly(chapter.layers, chapter.opacity);
   setYear(chapter.year);
   setHighlight(chapter.highlight);
   moveTo(chapter.view, instant);
@@ -56,10 +59,13 @@ function activate(index, instant, force) {
   const chapters = state.data.chapters;
   const previous = state.active >= 0 ? chapters[state.active].id : null;
   const chapter = index >= 0 ? chapters[index] : null;
+  const mapFrom = chapter ? (chapter.keeps_map ? chapter.map_from : chapter.id) : null;
   state.active = index;
   markSections(index);
-  if (chapter) showChapter(chapter, instant);
-  else showOverview(instant);
+  const keep = Boolean(chapter && chapter.keeps_map && mapFrom === state.mapFrom && !force);
+  if (!keep && chapter) showChapter(chapter, instant);
+  else if (!keep) showOverview(instant);
+  state.mapFrom = mapFrom;
   progress();
   announce(index);
   setHash(chapter ? chapter.id : null);

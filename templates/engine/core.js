@@ -24,6 +24,7 @@ const state = {
   sections: [], // the chapters' elements, in reading order
   chapters: [], // [{id, title}] in the current language
   active: -1, // index of the active chapter; -1 before the first
+  mapFrom: null, // id of the chapter whose map is shown; null: the overview
   language: document.documentElement.lang,
   year: null,
   offline: false,

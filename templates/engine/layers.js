@@ -78,7 +78,8 @@ function setOpacity(group, value) {
   group.smPanes.forEach(function (node) { node.style.opacity = value; });
 }
 
-function showLayer(id) {
+// `opacity`: the layer's opacity as a whole (a chapter may show a layer faded), 1 when not given.
+function showLayer(id, opacity) {
   const group = state.layers[id];
   clearTimeout(fading[id]);
   delete fading[id];
@@ -87,7 +88,7 @@ function showLayer(id) {
     group.addTo(state.map);
     void group.smPanes[0].offsetWidth; // commit opacity 0 so that the change below animates
   }
-  setOpacity(group, "1");
+  setOpacity(group, String(opacity === undefined ? 1 : opacity));
 }
 
 function hideLayer(id) {
@@ -99,10 +100,11 @@ function hideLayer(id) {
   else fading[id] = setTimeout(remove, FADE_MS);
 }
 
-function showOnly(ids) {
+// `opacities` (optional): layer id -> opacity, for layers shown faded.
+function showOnly(ids, opacities) {
   const wanted = new Set(ids);
   state.data.layers.forEach(function (layerDef) {
-    if (wanted.has(layerDef.id)) showLayer(layerDef.id);
+    if (wanted.has(layerDef.id)) showLayer(layerDef.id, opacities ? opacities[layerDef.id] : undefined);
     else hideLayer(layerDef.id);
   });
   document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
