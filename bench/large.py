@@ -23,7 +23,7 @@ MEASURE = Path(__file__).resolve().parent / "measure.py"
 def detailed_polygons(megabytes: float) -> dict:
     """Polygons of 64 vertices each, as many as make about `megabytes` of GeoJSON."""
     features, size, i = [], 0, 0
-    grid = synthetic._grid(int(megabytes * 2**20 / 2600) + 1)
+    grid = synthetic._grid(int(megabytes * 2**20 / 1200) + 1)  # more cells than needed: the loop stops at the size
     for x, y, w, h in grid:
         ring = [[round(x + w * 0.4 * math.cos(2 * math.pi * k / 64), 6),
                  round(y + h * 0.4 * math.sin(2 * math.pi * k / 64), 6)] for k in range(64)]

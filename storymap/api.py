@@ -209,6 +209,10 @@ class Story:
         """The story in a story folder, as a Story to change from Python (raises StoryError when a
         file cannot be read)."""
         files, problems = load.read_story_files(Path(folder))
+        # A file that is not a mapping of keys cannot be taken apart into arguments.
+        problems += [Problem("expected a mapping of keys to values", doc.path, "line 1")
+                     for doc in (files.story, *files.layers.values(), *files.chapters.values())
+                     if not isinstance(doc.data, dict)]
         if any(problem.level == "error" for problem in problems):
             raise StoryError(problems)
         spec = dict(files.story.data)

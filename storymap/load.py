@@ -294,6 +294,10 @@ def _listed(story: Document, key: str, locate, read, missing) -> tuple[dict[str,
         if not path.is_file():
             problems.append(Problem(missing(name, path), story.path, story.place((key, index))))
             continue
+        if not path.resolve().is_relative_to(story.path.parent.resolve()):  # a symlink out of the folder
+            problems.append(Problem(f"'{path.relative_to(story.path.parent)}' points outside the story folder",
+                                    story.path, story.place((key, index))))
+            continue
         try:
             docs[name] = read(path)
         except StoryError as exc:

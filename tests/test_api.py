@@ -130,3 +130,14 @@ def test_every_key_of_the_format_is_a_keyword(kind, method, not_keywords):
     keys = set(schema["$defs"][kind]["properties"]) - not_keywords
     parameters = set(inspect.signature(method).parameters)
     assert keys - parameters <= {"data"}, keys - parameters  # a layer's data is its second argument
+
+
+def test_from_folder_refuses_a_story_file_that_is_not_a_mapping(tmp_path):
+    import storymap
+    from conftest import run
+
+    assert run("new", str(tmp_path / "town")).exit_code == 0
+    (tmp_path / "town" / "story.yml").write_text("- just\n- a list\n")
+    with pytest.raises(storymap.StoryError) as caught:
+        storymap.Story.from_folder(tmp_path / "town")
+    assert "story.yml (line 1): expected a mapping of keys to values" in str(caught.value)

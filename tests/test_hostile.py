@@ -215,3 +215,14 @@ def test_reserved_chapter_ids_are_refused(story_dir: Path, chapter_id: str):
     assert result.exit_code == 1, result.output
     assert f"story.yml (line 5, key chapters.1): {chapter_id!r} " in result.output
     assert "1 error; nothing was written." in result.output
+
+
+@pytest.mark.parametrize("target", ["chapters/en/first.md", "layers/sites.yml", "data/sites.geojson"])
+def test_a_symlink_out_of_the_story_folder_is_refused(story_dir: Path, tmp_path: Path, target: str):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("---\ntitle: read from outside\n---\nsecret\n")
+    (story_dir / target).unlink()
+    (story_dir / target).symlink_to(outside)
+    result = run("check", str(story_dir))
+    assert result.exit_code == 1 and "points outside the story folder" in result.output, result.output
+    assert "internal error" not in result.output
