@@ -15,9 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import scale
 import synthetic
-
-MEASURE = Path(__file__).resolve().parent / "measure.py"
 
 
 def detailed_polygons(megabytes: float) -> dict:
@@ -38,19 +37,13 @@ def detailed_polygons(megabytes: float) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _measure(root: Path, out: Path) -> dict:
-    done = subprocess.run([sys.executable, str(MEASURE), "storymap", str(root), str(out)],
-                          check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def run(sizes=(10, 50, 100)) -> dict:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for megabytes in sizes:
             root = synthetic.write_story(Path(tmp) / f"s{megabytes}", {"areas": detailed_polygons(megabytes)}, 2)
             data = root / "data" / "areas.geojson"
-            result = _measure(root, Path(tmp) / f"site{megabytes}")
+            result = scale._measure("storymap", root, Path(tmp) / f"site{megabytes}")  # a fresh process
             page = (Path(tmp) / f"site{megabytes}" / "index.html").stat().st_size
             rows.append({"input_mb": data.stat().st_size / 2**20, "seconds": result["seconds"],
                          "peak_mib": result["peak_mib"], "page_mb": page / 2**20})
