@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import runpy
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import pytest

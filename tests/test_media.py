@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import page_data, run
+from conftest import run
 
 
 def picture(fmt: str, size=(40, 30)) -> bytes:
@@ -61,7 +61,7 @@ def test_an_image_that_is_not_what_its_name_says_is_shown_as_what_it_is(story: P
     assert result.exit_code == 0, result.output
     assert "warning: " in result.output and "image 'photo.png' is a JPEG file, not what its name says" in result.output
     html = (tmp_path / "site/index.html").read_text()
-    assert 'src="data:image/jpeg;base64,' in html and "data:image/png;base64" not in html.split("sm-data")[0][-0:]
+    assert 'src="data:image/jpeg;base64,' in html and 'src="data:image/png;base64' not in html
 
 
 def test_a_format_the_page_cannot_show_is_refused_even_with_a_good_name(story: Path):
