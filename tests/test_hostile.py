@@ -226,3 +226,16 @@ def test_a_symlink_out_of_the_story_folder_is_refused(story_dir: Path, tmp_path:
     result = run("check", str(story_dir))
     assert result.exit_code == 1 and "points outside the story folder" in result.output, result.output
     assert "internal error" not in result.output
+
+
+def test_a_build_writes_nothing_into_the_story_folder(story_dir: Path, tmp_path: Path):
+    """So a read-only story folder (a mounted share, a CD) builds: nothing is created, changed or
+    touched in it (checked by content and modification time, since tests run as root)."""
+    def snapshot():
+        return {p.relative_to(story_dir): (p.read_bytes() if p.is_file() else None, p.stat().st_mtime_ns)
+                for p in sorted(story_dir.rglob("*"))}
+
+    before = snapshot()
+    assert run("build", str(story_dir), "-o", str(tmp_path / "site"), "--handout").exit_code == 0
+    assert run("check", str(story_dir)).exit_code == 0
+    assert snapshot() == before
