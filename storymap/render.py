@@ -126,7 +126,8 @@ def _map_parts(story: Story) -> tuple[Markup, Markup]:
         attr=_sanitised_attribution(basemap["attribution"]),
         max_zoom=basemap.get("max_zoom", 19),
         name="basemap",
-        subdomains=[],
+        # Leaflet fills {s} from this list; with none, a {s} in the URL stops the page from starting
+        subdomains=["a", "b", "c"] if "{s}" in basemap["url"] else [],
     )
     tiles._id = "basemap"
     leaflet_map.add_child(tiles, name="basemap")

@@ -93,3 +93,17 @@ def test_python_and_the_page_read_localised_properties_by_one_rule(story_dir: Pa
             in_page = page.evaluate("([p, k]) => storymap.property(p, k)", [props, key])
             assert in_page == model.property_text(props, key, lang), (lang, props, key)
     page.close()
+
+
+def test_a_basemap_with_subdomains_starts(story_dir: Path, browser):
+    """`{s}` in a tile URL needs Leaflet's subdomains; without them the page never started."""
+    story = story_dir / "story.yml"
+    story.write_text(story.read_text() + 'basemap: {url: "https://{s}.tile.example.org/{z}/{x}/{y}.png", '
+                                         'attribution: "Example"}\n')
+    out = story_dir.parent / "site"
+    pipeline.build(story_dir, out)
+    page, traffic = open_page(browser, (out / "index.html").as_uri())
+    assert page.evaluate("() => storymap.map.getZoom()") is not None
+    tiles = page.evaluate("() => storymap.basemap.getTileUrl({x: 1, y: 2, z: 3})")
+    assert re.fullmatch(r"https://[abc]\.tile\.example\.org/\d+/1/2\.png", tiles), tiles
+    page.close()
