@@ -277,3 +277,14 @@ def test_a_property_no_feature_has_is_a_warning_on_its_line(story_dir):
     result = run("check", str(story_dir))
     assert result.exit_code == 0, result.output
     assert "sites.yml (line 5, key style.fill_color.by): no feature has the property 'kind'" in result.output
+
+
+def test_the_print_figure_has_a_key_to_the_classes(story_dir, tmp_path):
+    from conftest import run
+
+    _classed_story(story_dir, '{by: year, breaks: [1950], colours: ["#0072B2", "#D55E00"]}')
+    out = tmp_path / "site"
+    assert run("build", str(story_dir), "-o", str(out), "--handout").exit_code == 0
+    html = (out / "handout.de.html").read_text("utf-8")
+    key = html.split('<div class="sm-fig-key">', 1)[1].split("</div>", 1)[0]
+    assert "vor 1950" in key and "ab 1950" in key and 'fill="#D55E00"' in key
