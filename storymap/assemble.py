@@ -15,7 +15,7 @@ import geopandas as gpd
 
 from . import images, model, styles, transform
 from .errors import StoryError
-from .load import Document, StoryFiles
+from .load import UI_TEXT, Document, StoryFiles
 from .transform import LayerFrame
 
 __all__ = ["assemble_story"]
@@ -67,6 +67,7 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
     spec = doc.data
     kind = spec.get("kind", "story")
     style = {**model.default_style(kind, position), **spec.get("style", {})}
+    by = style.pop("fill_color") if isinstance(style.get("fill_color"), dict) else None
     style.setdefault("fill_color", style["color"])
     if "fill_opacity" in spec.get("style", {}) and "area_fill_opacity" not in spec["style"]:
         style.pop("area_fill_opacity", None)  # areas are filled as the author set fill_opacity
@@ -87,8 +88,23 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
         licence=spec.get("licence", ""),
         data=_output_data(spec, shipped, prepared),
         projected=tuple(shipped.geometry.to_crs(transform.WEB_MERCATOR)),
+        **_classes(by, style, geometry, prepared.frame, languages),
         **_layer_time(spec, prepared.frame, languages),
     )
+
+
+def _classes(spec: dict[str, Any] | None, style: dict[str, Any], geometry: tuple[str, ...],
+             frame: gpd.GeoDataFrame, languages: list[str]) -> dict[str, Any]:
+    """A layer coloured by a property: its classes, each with its styles, and each feature's class."""
+    if spec is None:
+        return {}
+    labels = {key: model.localise(label, languages) for key, label in (spec.get("labels") or {}).items()}
+    words = {lang: UI_TEXT.get(lang, UI_TEXT["en"]) for lang in languages}
+    values = [props.get(spec["by"]) for props in frame["properties"]]
+    classes, class_of = styles.feature_classes({**spec, "labels": labels}, values, style["fill_color"], words)
+    return {"classes": tuple({**c, "styles": styles.layer_styles({**style, "fill_color": c["fill"]}, geometry)}
+                             for c in classes),
+            "class_of": tuple(class_of)}
 
 
 def _output_data(spec: dict[str, Any], simplified: gpd.GeoDataFrame, prepared: LayerFrame) -> dict[str, Any]:

@@ -164,13 +164,14 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
         dim = any(fid in highlight for fid in layer.feature_ids)
         visible = set(layer.features_in(chapter.year))
         gdf = projected[layer_id]
-        for fid, name, geometry in zip(gdf["id"], gdf["name"], gdf.geometry, strict=True):
+        for index, (fid, name, geometry) in enumerate(zip(gdf["id"], gdf["name"], gdf.geometry, strict=True)):
             if fid not in visible or not geometry.intersects(frame):
                 continue
             lit = fid in highlight
             state = _state(lit, dim and not lit)
+            styles = layer.styles_of(index)  # its class's, when the layer is coloured by a property
             if geometry.geom_type in ("Point", "MultiPoint"):
-                style = layer.styles["point"][state]
+                style = styles["point"][state]
                 for point in shapely.get_parts(geometry):
                     cx, cy = (point.x - minx) / res, (maxy - point.y) / res
                     radius = style["radius"]
@@ -180,7 +181,7 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                         labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
                 continue
             kind = "line" if geometry.geom_type in ("LineString", "MultiLineString") else "area"
-            style = _svg(layer.styles[kind][state], faded)
+            style = _svg(styles[kind][state], faded)
             shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid})
             if lit:
                 anchor = shapely.clip_by_rect(geometry, *frame.bounds).representative_point()

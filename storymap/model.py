@@ -114,6 +114,15 @@ class Layer:
     styles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # each feature's geometry in Web Mercator (EPSG:3857), in data order, for the print figures
     projected: tuple[Any, ...] = field(default=(), repr=False)
+    # colour by a property (style.fill_color.by): the classes in legend order, each {"label": {lang:
+    # text}, "fill": colour, "styles": like `styles`, with the class's fill}, and each feature's
+    # class, in data order (styles.feature_classes); both empty when the layer has one colour
+    classes: tuple[dict[str, Any], ...] = ()
+    class_of: tuple[int, ...] = field(default=(), repr=False)
+
+    def styles_of(self, index: int) -> dict[str, dict[str, dict[str, Any]]]:
+        """The styles the feature at `index` (data order) is drawn in: its class's, or the layer's."""
+        return self.classes[self.class_of[index]]["styles"] if self.classes else self.styles
 
     @property
     def feature_ids(self) -> list[str]:
@@ -200,7 +209,7 @@ def _only(value: Any, languages: set[str], lang: str) -> Any:
     """Recursively keep one language of every {lang: text} mapping in the model."""
     if dataclasses.is_dataclass(value):
         changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
-                   if f.name not in ("data", "projected", "images", "templates", "opacity")}  # not texts: kept as they are
+                   if f.name not in ("data", "projected", "images", "templates", "opacity", "class_of")}  # not texts: kept as they are
         if isinstance(value, Story):
             changes["languages"] = (lang,)
         return dataclasses.replace(value, **changes)

@@ -158,6 +158,9 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
     }
     if layer.time:
         out["years"] = [list(pair) for pair in layer.years]
+    if layer.classes:  # colour by a property: the classes' styles, and one class index per feature
+        out["classes"] = [{"label": c["label"], "styles": c["styles"]} for c in layer.classes]
+        out["class_of"] = list(layer.class_of)
     return out
 
 

@@ -12,9 +12,10 @@ Every style uses one neutral key set, SVG's presentation attributes with undersc
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
-__all__ = ["AREA_FILL_DEFAULT", "CAMERA", "HIGHLIGHT_INK", "STATES", "layer_styles"]
+__all__ = ["AREA_FILL_DEFAULT", "CAMERA", "HIGHLIGHT_INK", "PALETTES", "STATES", "feature_classes", "layer_styles"]
 
 # Fitted views: the pixels kept free around the features, and the zoom a fit never passes (a single
 # building would otherwise fill the screen). The page adds the legend's height at the bottom.
@@ -117,3 +118,100 @@ def _fill(style: dict[str, Any], kind: str) -> float:
 def _scale(value: float, factor: float) -> float:
     """value * factor, rounded: 0.9 * 0.7 would come out as 0.6299999999999999 in the page; 0 stays 0."""
     return value and round(value * factor, 4)
+
+
+# ---- colour by a property -------------------------------------------------------------------
+
+# Named palettes for `fill_color: {by: ..., palette: NAME}`, given to the values in their order.
+# Okabe & Ito (2008), "Color Universal Design": told apart with every common colour-vision deficiency.
+PALETTES = {"okabe-ito": ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")}
+
+
+def feature_classes(spec: dict[str, Any], values: list[Any], plain: str, words: dict[str, dict[str, str]],
+                    ) -> tuple[list[dict[str, Any]], list[int]]:
+    """Each feature's class when a layer colours its features by a property: ``(classes, index per
+    feature)``, each class ``{"label": {lang: text}, "fill": colour}``, in legend order.
+
+    `spec` is the layer's ``fill_color`` mapping (``by`` and ``categories``, ``palette`` or
+    ``breaks`` + ``colours``; ``labels``: value -> {lang: text}), `values` the ``by`` property of
+    each feature (None where missing), `plain` the layer's own fill colour and `words` the interface
+    text per language (templates/ui.yml). A feature whose value no class takes gets `plain`, in one
+    more class: "other" for categories, "no value" for breaks, listed only when a feature needs it.
+    A value exactly at a break belongs to the class that starts there.
+
+    >>> words = {"en": {"class_other": "other", "class_none": "no value", "class_before": "before {a}",
+    ...         "class_range": "{a}–{b}", "class_range_open": "{a} to under {b}", "class_after": "{a} and later"}}
+    >>> classes, index = feature_classes({"by": "closed", "breaks": [1900, 1960], "colours": ["#111", "#222", "#333"]},
+    ...                                  [1850, 1900, 1959, 1960, None], "#999", words)
+    >>> [c["label"]["en"] for c in classes], index
+    (['before 1900', '1900–1959', '1960 and later', 'no value'], [0, 1, 1, 2, 3])
+    """
+    if "breaks" in spec:
+        classes, pick, missing = _numeric_classes(spec, words), _break_index(spec["breaks"]), "class_none"
+    else:
+        classes, pick, missing = _category_classes(spec, values, words)
+    index = [pick(value) for value in values]
+    if None in index:
+        classes.append({"label": {lang: text[missing] for lang, text in words.items()}, "fill": plain})
+        index = [len(classes) - 1 if i is None else i for i in index]
+    return classes, index
+
+
+def _number(value: Any) -> float | None:
+    """A property value as a number (a number, or a string that is one); None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _break_index(breaks: list[float]):
+    def pick(value: Any) -> int | None:
+        number = _number(value)
+        return None if number is None else bisect.bisect_right(breaks, number)
+    return pick
+
+
+def _numeric_classes(spec: dict[str, Any], words: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """n breaks, n + 1 classes, labelled in words: "before 1900", "1900–1959", "1970 and later"
+    (whole-number breaks); "1.5 to under 3" otherwise."""
+    breaks, colours = spec["breaks"], spec["colours"]
+    whole = all(float(b).is_integer() for b in breaks)
+    show = (lambda b: str(int(b))) if whole else (lambda b: f"{b:g}")
+    classes = []
+    for i, colour in enumerate(colours):
+        label = {}
+        for lang, text in words.items():
+            if i == 0:
+                label[lang] = text["class_before"].format(a=show(breaks[0]))
+            elif i == len(breaks):
+                label[lang] = text["class_after"].format(a=show(breaks[-1]))
+            elif whole:
+                label[lang] = text["class_range"].format(a=show(breaks[i - 1]), b=show(breaks[i] - 1))
+            else:
+                label[lang] = text["class_range_open"].format(a=show(breaks[i - 1]), b=show(breaks[i]))
+        classes.append({"label": label, "fill": colour})
+    return classes
+
+
+def _value_order(value: Any) -> tuple:
+    number = _number(value)
+    return (0, number, "") if number is not None else (1, 0, str(value))
+
+
+def _category_classes(spec: dict[str, Any], values: list[Any], words: dict[str, dict[str, str]]):
+    """One class per listed value (`categories`, in the order written), or per value present, in
+    value order, coloured from a named `palette` (values beyond its colours count as "other")."""
+    if "categories" in spec:
+        colours = {str(key): colour for key, colour in spec["categories"].items()}
+    else:
+        present = sorted({str(v) for v in values if v is not None and v != ""},
+                         key=lambda v: _value_order(v))
+        colours = dict(zip(present, PALETTES[spec["palette"]], strict=False))
+    labels = {str(key): label for key, label in (spec.get("labels") or {}).items()}
+    classes = [{"label": labels.get(key) or {lang: key for lang in words}, "fill": colour}
+               for key, colour in colours.items()]
+    position = {key: i for i, key in enumerate(colours)}
+    return classes, (lambda value: None if value is None else position.get(str(value))), "class_other"

@@ -386,6 +386,44 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
 # ---- the whole story at once --------------------------------------------------------------
 
 
+def class_problems(doc: Document) -> list[Problem]:
+    """A layer coloured by a property (style.fill_color as a mapping): the property named, one way
+    of colouring, and breaks that increase and match their colours."""
+    spec = (doc.data.get("style") or {}).get("fill_color")
+    if not isinstance(spec, dict):
+        return []
+    key = ("style", "fill_color")
+    problems = []
+    if "by" not in spec:
+        problems.append(Problem("needs 'by': the property that decides each feature's colour", doc.path, doc.place(key)))
+    ways = [way for way in ("categories", "palette", "breaks") if way in spec]
+    if len(ways) != 1:
+        problems.append(Problem("needs exactly one of 'categories' (a colour per value), 'palette' (a named palette) "
+                                f"or 'breaks' with 'colours' (classes of a number); found {', '.join(ways) or 'none'}",
+                                doc.path, doc.place(key)))
+    if "colours" in spec and "breaks" not in spec:
+        problems.append(Problem("'colours' go with 'breaks'", doc.path, doc.place((*key, "colours"))))
+    if "breaks" in spec:
+        breaks, colours = spec["breaks"], spec.get("colours", [])
+        if any(b >= a for a, b in zip(breaks[1:], breaks, strict=False)):
+            problems.append(Problem(f"breaks must increase, each larger than the one before: {breaks}",
+                                    doc.path, doc.place((*key, "breaks"))))
+        if len(colours) != len(breaks) + 1:
+            problems.append(Problem(f"{len(breaks)} breaks make {len(breaks) + 1} classes, so 'colours' needs "
+                                    f"{len(breaks) + 1} colours, not {len(colours)}",
+                                    doc.path, doc.place((*key, "colours" if "colours" in spec else "breaks"))))
+    return problems
+
+
+def class_property_problems(doc: Document, rows: list[dict]) -> list[Problem]:
+    """A warning when the property a layer colours its features by is on none of them."""
+    spec = (doc.data.get("style") or {}).get("fill_color")
+    if not isinstance(spec, dict) or "by" not in spec or any(spec["by"] in props for props in rows):
+        return []
+    return [Problem(f"no feature has the property {spec['by']!r} that fill_color is decided by: every feature gets "
+                    "the layer's plain colour", doc.path, doc.place(("style", "fill_color", "by")), "warning")]
+
+
 def declared_crs(collection: Any, layer_crs: str | None, path: Path) -> CRS:
     """The data's CRS: the file's legacy `crs` member, else the layer file's `crs`, else WGS 84.
     Raises StoryError for a CRS name pyproj does not know."""
@@ -422,6 +460,7 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
     layer_docs = {}
     for layer_id, doc in files.layers.items():
         found = schema_problems(doc, "layer")
+        found = found or class_problems(doc)
         problems += found
         if not found:
             layer_docs[layer_id] = doc
@@ -431,6 +470,8 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
         problems += found
         if not found and layer_id in layer_docs:
             sound.add(layer_id)
+            problems += class_property_problems(layer_docs[layer_id], [f.get("properties") or {}
+                                                                       for f in data.collection["features"]])
     chapters = {}
     for key, doc in files.chapters.items():
         found = schema_problems(doc, "chapter")

@@ -121,7 +121,7 @@ def test_switching_language_changes_text_legend_and_popups(site, browser):
     page, _ = open_page(browser, (out / "index.html").as_uri())
     page.click("button[data-sm-set-lang=de]")
     assert page.evaluate("() => document.documentElement.lang") == "de"
-    assert page.locator("[data-sm-legend=mines] span:visible").inner_text() == "Ehemalige Zechen"
+    assert page.locator("[data-sm-legend=mines] > span:visible").inner_text() == "Ehemalige Zechen"
     text = page.evaluate("""() => { const l = storymap.feature('hannover'); l.openPopup();
         return l.getPopup().getElement().innerText; }""")
     assert "In Betrieb bis" in text and "Schächte ab 1857" in text

@@ -13,7 +13,8 @@ from browser import wait_until, watch
 from conftest import LINE, POINT_A, SQUARE, collection, feature
 from storymap import pipeline, render
 from storymap.figures import Figures
-from storymap.styles import AREA_FILL_DEFAULT, CAMERA, HIGHLIGHT_INK, STATES, layer_styles
+from storymap.load import UI_TEXT
+from storymap.styles import AREA_FILL_DEFAULT, CAMERA, HIGHLIGHT_INK, STATES, feature_classes, layer_styles
 
 REPO = Path(__file__).resolve().parent.parent
 STYLE = {"color": "#123456", "weight": 2, "opacity": 0.9, "fill_color": "#abcdef", "fill_opacity": 0.8,
@@ -111,7 +112,8 @@ def test_print_figures_draw_the_model_styles():
             lit = shape["feature"] in chapter.highlight
             dimmed = not lit and bool(set(chapter.highlight) & set(layer.feature_ids))
             look = "highlight" if lit else "dimmed" if dimmed else "base"
-            model = layer.styles[kind_of(layer, shape["feature"])][look]
+            styles = layer.styles_of(layer.feature_ids.index(shape["feature"]))  # its class's, if classed
+            model = styles[kind_of(layer, shape["feature"])][look]
             expected = {k.replace("_", "-"): v for k, v in model.items() if k != "radius"}
             expected["fill"] = model["fill"] or "none"
             if layer.id in chapter.opacity:  # the chapter shows the layer faded
@@ -161,7 +163,7 @@ def test_the_live_map_draws_the_model_highlight_dimmed_and_base_styles(built, br
                              " return Object.fromEntries(keys.filter(k => k in o).map(k => [k, o[k]])); }", [fid, keys])
 
     def expected(lay, fid, look):
-        want = leaflet(lay.styles[kind_of(lay, fid)][look])
+        want = leaflet(lay.styles_of(lay.feature_ids.index(fid))[kind_of(lay, fid)][look])
         return {k: v for k, v in want.items() if k in options(fid)}
 
     assert options(lit) == expected(layer, lit, "highlight")
@@ -171,3 +173,118 @@ def test_the_live_map_draws_the_model_highlight_dimmed_and_base_styles(built, br
     assert re.fullmatch(r"#[0-9a-fA-F]{6}", options(lit)["color"])
     assert traffic.errors == []
     page.close()
+
+
+# ---- colour by a property ------------------------------------------------------------------
+
+WORDS = {lang: UI_TEXT[lang] for lang in ("en", "de")}
+
+
+def test_categories_give_each_listed_value_its_colour_and_the_rest_the_plain_one():
+    spec = {"by": "kind", "categories": {"mine": "#111111", "coking": "#D55E00"},
+            "labels": {"mine": {"en": "Mine", "de": "Zeche"}}}
+    classes, index = feature_classes(spec, ["coking", "mine", "brewery", None, "mine"], "#999999", WORDS)
+    assert [c["fill"] for c in classes] == ["#111111", "#D55E00", "#999999"]
+    assert [c["label"] for c in classes] == [{"en": "Mine", "de": "Zeche"}, {"en": "coking", "de": "coking"},
+                                             {"en": "other", "de": "sonstige"}]
+    assert index == [1, 0, 2, 2, 0]
+    # no feature outside the listed values: no "other" entry in the legend
+    assert len(feature_classes(spec, ["mine", "coking"], "#999999", WORDS)[0]) == 2
+
+
+def test_a_named_palette_colours_the_values_in_their_order():
+    classes, index = feature_classes({"by": "n", "palette": "okabe-ito"}, [10, 2, "2", None], "#999999", WORDS)
+    assert [c["label"]["en"] for c in classes] == ["2", "10", "other"]
+    assert [c["fill"] for c in classes] == ["#E69F00", "#56B4E9", "#999999"]
+    assert index == [1, 0, 0, 2]
+
+
+def test_breaks_make_classes_in_words_and_a_value_at_a_break_starts_the_next():
+    spec = {"by": "closed", "breaks": [1900, 1960, 1970], "colours": ["#111", "#222", "#333", "#444"]}
+    values = [1899, 1900, 1959, 1960, 1969.5, 1970, 2000, None, "n/a", "1965"]
+    classes, index = feature_classes(spec, values, "#999999", WORDS)
+    assert [c["label"]["en"] for c in classes] == ["before 1900", "1900–1959", "1960–1969", "1970 and later", "no value"]
+    assert [c["label"]["de"] for c in classes] == ["vor 1900", "1900–1959", "1960–1969", "ab 1970", "ohne Angabe"]
+    assert [c["fill"] for c in classes] == ["#111", "#222", "#333", "#444", "#999999"]
+    assert index == [0, 1, 1, 2, 2, 3, 3, 4, 4, 2]
+
+
+def test_breaks_that_are_not_whole_numbers_are_labelled_as_open_ranges():
+    classes, _ = feature_classes({"by": "x", "breaks": [0.5, 2], "colours": ["#111", "#222", "#333"]}, [1], "#999", WORDS)
+    assert [c["label"]["en"] for c in classes] == ["before 0.5", "0.5 to under 2", "2 and later"]
+
+
+def _classed_story(story_dir: Path, fill_color: str) -> Path:
+    layer = story_dir / "layers/sites.yml"
+    layer.write_text(layer.read_text("utf-8").replace('style: {color: "#112233", radius: 5}',
+                                                      f'style:\n  color: "#112233"\n  fill_color: {fill_color}'))
+    return story_dir
+
+
+def test_the_model_and_the_page_carry_the_classes_and_one_index_per_feature(story_dir):
+    _classed_story(story_dir, '{by: year, breaks: [1950], colours: ["#0072B2", "#D55E00"]}')
+    story, _ = pipeline.read_story(story_dir)
+    sites = story.layer("sites")
+    assert sites.class_of == (0, 1)  # a: 1900, b: 2000
+    assert sites.styles_of(1)["point"]["base"]["fill"] == "#D55E00"
+    assert sites.styles_of(1)["point"]["highlight"]["fill"] == "#D55E00"
+    data = next(layer for layer in render.page_data(story)["layers"] if layer["id"] == "sites")
+    assert data["class_of"] == [0, 1]
+    assert [c["label"]["de"] for c in data["classes"]] == ["vor 1950", "ab 1950"]
+
+
+def test_the_live_map_and_the_legend_show_the_classes(story_dir, browser, tmp_path):
+    from conftest import open_page, run
+
+    _classed_story(story_dir, '{by: year, breaks: [1950], colours: ["#0072B2", "#D55E00"]}')
+    out = tmp_path / "site"
+    assert run("build", str(story_dir), "-o", str(out)).exit_code == 0
+    page, traffic = open_page(browser, (out / "index.html").as_uri() + "#second", viewport={"width": 1366, "height": 768})
+    wait_until(page, "storymap.active === 'second'")
+    fill = "id => storymap.feature(id).options.fillColor"
+    assert (page.evaluate(fill, "a"), page.evaluate(fill, "b")) == ("#0072B2", "#D55E00")
+    assert page.locator("[data-sm-legend=sites] .sm-classes li span:visible").all_inner_texts() == \
+        ["before 1950", "1950 and later"]
+    assert page.locator("#sm-explore .sm-classes li").count() == 2  # the explore panel's layer list
+    assert traffic.errors == []
+    page.close()
+
+
+def test_breaks_that_do_not_increase_or_match_the_colours_are_refused_on_their_line(story_dir):
+    from conftest import run
+
+    _classed_story(story_dir, '{by: year, breaks: [1950, 1900], colours: ["#0072B2", "#D55E00"]}')
+    result = run("check", str(story_dir))
+    assert result.exit_code == 1
+    assert "sites.yml (line 5, key style.fill_color.breaks): breaks must increase" in result.output
+    assert ("sites.yml (line 5, key style.fill_color.colours): 2 breaks make 3 classes, so 'colours' needs 3 colours, "
+            "not 2") in result.output
+
+
+def test_a_class_colour_that_is_not_a_colour_is_refused_in_words(story_dir):
+    from conftest import run
+
+    _classed_story(story_dir, '{by: year, categories: {"1900": red}}')
+    result = run("check", str(story_dir))
+    assert result.exit_code == 1
+    assert "key style.fill_color.categories.1900): 'red' is not allowed here; write a colour as #rrggbb" in result.output
+
+
+def test_a_property_no_feature_has_is_a_warning_on_its_line(story_dir):
+    from conftest import run
+
+    _classed_story(story_dir, '{by: kind, palette: okabe-ito}')
+    result = run("check", str(story_dir))
+    assert result.exit_code == 0, result.output
+    assert "sites.yml (line 5, key style.fill_color.by): no feature has the property 'kind'" in result.output
+
+
+def test_the_print_figure_has_a_key_to_the_classes(story_dir, tmp_path):
+    from conftest import run
+
+    _classed_story(story_dir, '{by: year, breaks: [1950], colours: ["#0072B2", "#D55E00"]}')
+    out = tmp_path / "site"
+    assert run("build", str(story_dir), "-o", str(out), "--handout").exit_code == 0
+    html = (out / "handout.de.html").read_text("utf-8")
+    key = html.split('<div class="sm-fig-key">', 1)[1].split("</div>", 1)[0]
+    assert "vor 1950" in key and "ab 1950" in key and 'fill="#D55E00"' in key

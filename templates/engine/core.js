@@ -21,6 +21,7 @@ const state = {
   layers: {}, // layer id -> its Leaflet layer (SlicedGeoJSON)
   features: {}, // feature id -> the Leaflet layer of that one feature
   layerOf: {}, // feature id -> its layer's definition
+  stylesOf: {}, // feature id -> its styles: its class's (layer.classes), or its layer's
   sections: [], // the chapters' elements, in reading order
   chapters: [], // [{id, title}] in the current language
   active: -1, // index of the active chapter; -1 before the first

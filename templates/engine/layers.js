@@ -26,7 +26,7 @@ function styleKind(feature) {
 // A feature's Leaflet style in one of the model's states: "base", "highlight" or "dimmed".
 function featureStyle(id, look) {
   const feature = state.features[id].feature;
-  return leafletStyle(state.layerOf[id].styles[styleKind(feature)][look]);
+  return leafletStyle(state.stylesOf[id][styleKind(feature)][look]);
 }
 
 function pane(name, zIndex) {
@@ -47,7 +47,15 @@ function buildLayer(layerDef, index) {
     : [undefined, undefined];
   // Context layers are backdrop: they must not catch clicks meant for the story's features.
   const interactive = layerDef.kind !== "context";
-  const base = function (feature) { return leafletStyle(layerDef.styles[styleKind(feature)].base); };
+  // A layer coloured by a property sends its classes' styles and each feature's class, in data order.
+  const classStyles = {};
+  if (layerDef.classes) {
+    layerDef.data.features.forEach(function (feature, i) {
+      classStyles[feature.id] = layerDef.classes[layerDef.class_of[i]].styles;
+    });
+  }
+  const stylesOf = function (feature) { return classStyles[feature.id] || layerDef.styles; };
+  const base = function (feature) { return leafletStyle(stylesOf(feature)[styleKind(feature)].base); };
   const group = new SlicedGeoJSON(layerDef.data, {
     pane: shapesPane,
     style: function (feature) {
@@ -63,6 +71,7 @@ function buildLayer(layerDef, index) {
     onEachFeature: function (feature, leafletLayer) {
       state.features[feature.id] = leafletLayer;
       state.layerOf[feature.id] = layerDef;
+      state.stylesOf[feature.id] = stylesOf(feature);
       if (!interactive) return;
       leafletLayer.bindPopup(function () { return popupContent(layerDef, feature); });
       bindLabel(leafletLayer, false);
