@@ -7,6 +7,7 @@ Everything later steps need is resolved here: texts per language, defaults fille
 from __future__ import annotations
 
 import dataclasses
+from functools import cached_property
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,10 +129,10 @@ class Layer:
     def feature_ids(self) -> list[str]:
         return [f["id"] for f in self.data["features"]]
 
-    @property
-    def accuracies(self) -> set[str]:
+    @cached_property  # read per table row and per page: computed once (a frozen dataclass allows it)
+    def accuracies(self) -> frozenset[str]:
         """The `accuracy` values its features state (how exact each position is)."""
-        return {f["properties"]["accuracy"] for f in self.data["features"] if f["properties"].get("accuracy")}
+        return frozenset(f["properties"]["accuracy"] for f in self.data["features"] if f["properties"].get("accuracy"))
 
     def features_in(self, year: int | None) -> list[str]:
         """Ids of the features shown in `year`: all without a year or `time`; otherwise those that
