@@ -23,8 +23,7 @@ from shapely.geometry import mapping, shape
 
 from .errors import Problem, StoryError
 from .load import OUTPUT_CRS, StoryFiles, feature_id
-from .model import View
-from .validate import declared_crs, far_feature_problems
+from .validate import declared_crs, far_feature_problems, story_centre
 
 __all__ = [
     "OUTPUT_CRS",
@@ -58,7 +57,7 @@ def prepare_layers(files: StoryFiles, layer_ids: set[str], progress: Callable[[s
     """The geometry work for every sound layer (`layer_ids`, in story order), with its warnings:
     geometries repaired, and features far from the story's start view (they may have their
     latitude and longitude swapped)."""
-    centre = _start_centre(files.story.data)
+    centre = story_centre(files.story.data)
     wanted = [layer_id for layer_id in files.layer_ids if layer_id in layer_ids]
     layers, problems = {}, []
     for number, layer_id in enumerate(wanted, start=1):
@@ -73,19 +72,6 @@ def prepare_layers(files: StoryFiles, layer_ids: set[str], progress: Callable[[s
         problems += warnings
     return layers, problems
 
-
-def _start_centre(story: Any) -> tuple[float, float] | None:
-    """The centre of the story's start view; None for a `fit` view (its area comes from the data)
-    or a story file too broken to say."""
-    view = story.get("view") if isinstance(story, dict) else None
-    if not isinstance(view, dict):
-        return None
-    if "center" in view:
-        return View(center=tuple(view["center"]), zoom=view.get("zoom")).midpoint
-    if "bounds" in view:
-        (south, west), (north, east) = view["bounds"]
-        return View(bounds=((south, west), (north, east))).midpoint
-    return None
 
 
 def to_frame(collection: dict, layer_id: str, crs: CRS) -> gpd.GeoDataFrame:

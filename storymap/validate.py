@@ -32,6 +32,7 @@ __all__ = [
     "feature_problems",
     "highlight_layer_problems",
     "schema_problems",
+    "story_centre",
     "translation_problems",
     "validate_story",
 ]
@@ -528,7 +529,7 @@ def _chapter_problems(files: StoryFiles, chapters: dict[tuple[str, str], Documen
     layer was read (`feature_layer` is None otherwise): a feature in a broken layer is not
     'unknown', its layer is broken."""
     first = files.languages[0]
-    centre = _story_centre(files.story.data.get("view") or {})
+    centre = story_centre(files.story.data)
     problems = []
     for (lang, chapter_id), doc in chapters.items():
         if lang == first:
@@ -546,13 +547,17 @@ def _chapter_problems(files: StoryFiles, chapters: dict[tuple[str, str], Documen
     return problems
 
 
-def _story_centre(view: dict) -> tuple[float, float] | None:
-    """The middle of the story's start view; None for a `fit` view (its area is the data's)."""
+def story_centre(story: Any) -> tuple[float, float] | None:
+    """The middle of the story's start view (View.midpoint); None for a `fit` view (its area is the
+    data's) or a story file too broken to say. Far-away features and chapter views are judged by it."""
+    view = story.get("view") if isinstance(story, dict) else None
+    if not isinstance(view, dict):
+        return None
     if "center" in view:
-        return tuple(view["center"])
+        return model.View(center=tuple(view["center"]), zoom=view.get("zoom")).midpoint
     if "bounds" in view:
         (south, west), (north, east) = view["bounds"]
-        return ((south + north) / 2, (west + east) / 2)
+        return model.View(bounds=((south, west), (north, east))).midpoint
     return None
 
 
