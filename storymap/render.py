@@ -28,7 +28,7 @@ from folium.template import Template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import __version__, images
+from . import __version__, compact, images
 from .load import UI_TEXT
 from .figures import Figures
 from .model import Chapter, Layer, Story, property_text
@@ -149,7 +149,8 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
         "title": layer.title,
         "styles": layer.styles,
         "popup": [dict(field) for field in layer.popup],
-        "data": layer.data,
+        "data": _shipped_data(layer),
+        "decimals": layer.decimals,  # the step of the compact coordinates (null: plain GeoJSON)
         "points": layer.geometry == ("point",),
         # Thousands of SVG elements make a page sluggish; one canvas per pane stays smooth.
         "canvas": len(layer.data["features"]) > CANVAS_THRESHOLD,
@@ -162,6 +163,14 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
         out["classes"] = [{"label": c["label"], "styles": c["styles"]} for c in layer.classes]
         out["class_of"] = list(layer.class_of)
     return out
+
+
+def _shipped_data(layer: Layer) -> dict[str, Any]:
+    """The layer's GeoJSON with its coordinates in the compact form (compact.py); the engine's
+    decode part restores them. Unrounded data has no step size and ships as it is."""
+    if layer.decimals is None:
+        return layer.data
+    return {**layer.data, "features": compact.encode_features(layer.data["features"], layer.decimals)}
 
 
 def _chapter_json(story: Story, chapter: Chapter) -> dict[str, Any]:
@@ -212,7 +221,7 @@ def _asset(name: str) -> Markup:
 
 # The page engine's parts, one concern each, in the order they are concatenated (templates/engine).
 ENGINE_PARTS = (
-    "engine/core.js", "engine/text.js", "engine/sliced-layer.js", "engine/layers.js", "engine/highlight.js",
+    "engine/core.js", "engine/decode.js", "engine/text.js", "engine/sliced-layer.js", "engine/layers.js", "engine/highlight.js",
     "engine/camera.js", "engine/chapters.js", "engine/scroller.js", "engine/modes.js", "engine/page.js",
     "engine/api.js", "engine/start.js",
 )

@@ -38,8 +38,23 @@ def pixels(figure, d: str) -> list[tuple[float, float]]:
     """The figure's pixel positions of a shared path's points: `d` through the figure's transform."""
     k, _, _, k2, tx, ty = map(float, re.fullmatch(r"matrix\((.*)\)", figure.transform).group(1).split())
     assert k == k2, "one scale for both axes: no distortion"
-    units = [tuple(map(float, pair.split(","))) for pair in re.findall(r"-?\d+,-?\d+", d)]
-    return [(k * u + tx, k * v + ty) for u, v in units]
+    return [(k * u + tx, k * v + ty) for u, v in path_points(d)]
+
+
+def path_points(d: str) -> list[tuple[int, int]]:
+    """The positions an SVG reader takes from our path data: "m" then steps, "z" back to the start."""
+    points, pen, start = [], (0, 0), (0, 0)
+    for command, numbers in re.findall(r"([mz])([^mz]*)", d):
+        if command == "z":
+            pen = start
+            continue
+        values = [int(n) for n in re.findall(r"-?\d+", numbers)]
+        for i in range(0, len(values), 2):
+            pen = (pen[0] + values[i], pen[1] + values[i + 1])
+            points.append(pen)
+            if i == 0:
+                start = pen
+    return points
 
 
 def test_a_centre_view_is_web_mercator_at_the_live_maps_scale(story_dir: Path):
