@@ -399,7 +399,8 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
             _engine(),
             _asset("explore.js"),
             _asset("present.js"),
-            Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
+            # folium's map script, its template's indentation and blank lines minified away
+            _inline(rjsmin.jsmin(f"(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"), "map"),
         ]
         if dev_build is not None:
             scripts.append(_reload_script(dev_build))

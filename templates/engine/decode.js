@@ -8,28 +8,24 @@
 // How many list levels sit above the innermost list of positions (as compact.DEPTH).
 const COMPACT_DEPTH = { Point: 0, MultiPoint: 0, LineString: 0, MultiLineString: 1, Polygon: 1, MultiPolygon: 2 };
 
-function decodePositions(steps, cursor) {
+function decodeNested(coordinates, depth, at) {
+  if (depth > 0) return coordinates.map(function (part) { return decodeNested(part, depth - 1, at); });
   const out = [];
-  for (let i = 0; i < steps.length; i += 2) {
-    cursor.x += steps[i];
-    cursor.y += steps[i + 1];
-    out.push([cursor.x / cursor.scale, cursor.y / cursor.scale]);
+  for (let i = 0; i < coordinates.length; i += 2) {
+    at.x += coordinates[i];
+    at.y += coordinates[i + 1];
+    out.push([at.x / at.scale, at.y / at.scale]);
   }
   return out;
 }
 
-function decodeNested(coordinates, depth, cursor) {
-  if (depth === 0) return decodePositions(coordinates, cursor);
-  return coordinates.map(function (part) { return decodeNested(part, depth - 1, cursor); });
-}
-
 // In place: afterwards layerDef.data is plain GeoJSON and layerDef.decimals is gone.
 function decodeLayer(layerDef) {
-  if (layerDef.decimals === null || layerDef.decimals === undefined) return;
-  const cursor = { x: 0, y: 0, scale: Math.pow(10, layerDef.decimals) };
+  if (layerDef.decimals === null) return;
+  const at = { x: 0, y: 0, scale: Math.pow(10, layerDef.decimals) };
   layerDef.data.features.forEach(function (feature) {
     const geometry = feature.geometry;
-    const decoded = decodeNested(geometry.coordinates, COMPACT_DEPTH[geometry.type], cursor);
+    const decoded = decodeNested(geometry.coordinates, COMPACT_DEPTH[geometry.type], at);
     geometry.coordinates = geometry.type === "Point" ? decoded[0] : decoded;
   });
   delete layerDef.decimals;
