@@ -19,7 +19,8 @@ from typing import Any
 
 __all__ = ["DEPTH", "encode_features"]
 
-# How many list levels sit above the innermost list of positions, per GeoJSON type.
+# How many list levels sit above the innermost list of positions, per GeoJSON type (the decoder
+# needs no table: it goes down until it meets numbers).
 DEPTH = {"Point": 0, "MultiPoint": 0, "LineString": 0, "MultiLineString": 1, "Polygon": 1, "MultiPolygon": 2}
 
 

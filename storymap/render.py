@@ -130,10 +130,26 @@ def _map_parts(story: Story) -> tuple[Markup, Markup]:
         subdomains=["a", "b", "c"] if "{s}" in basemap["url"] else [],
     )
     tiles._id = "basemap"
+    # folium writes out options Leaflet would take anyway; the page's code is within a byte budget
+    _drop_leaflet_defaults(leaflet_map.options)
+    _drop_leaflet_defaults(tiles.options)
     leaflet_map.add_child(tiles, name="basemap")
     figure = leaflet_map.get_root()
     figure.render()
     return Markup(figure.html.render().strip()), Markup(figure.script.render().strip())
+
+
+# Leaflet 1.9's own defaults for options folium sets (snake_case, as folium keeps them).
+_LEAFLET_DEFAULTS = {"zoom_control": True, "prefer_canvas": False, "min_zoom": 0, "no_wrap": False,
+                     "detect_retina": False, "tms": False, "opacity": 1}
+
+
+def _drop_leaflet_defaults(options: dict[str, Any]) -> None:
+    for key, value in _LEAFLET_DEFAULTS.items():
+        if key in options and options[key] == value:
+            del options[key]
+    if "max_zoom" in options and options.get("max_native_zoom") == options["max_zoom"]:
+        del options["max_native_zoom"]  # Leaflet's default: the layer's max zoom
 
 
 def _sanitised_attribution(html: str) -> str:

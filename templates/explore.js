@@ -244,18 +244,16 @@
     const props = feature.properties || {};
     const row = node("tr", { "data-sm-feature": feature.id });
     const show = node("button", { type: "button", class: "sm-link", "data-sm-show": feature.id, title: ui("show") });
-    const name = function (lang) { return api.property(props, "name", lang); };
-    if (api.data.languages.some(name)) textInEvery(show, name);
-    else show.textContent = feature.id;
-    row.appendChild(node("th", { scope: "row" })).appendChild(show);
+    row.appendChild(node("th", { scope: "row" })).appendChild(textInEvery(show, function (lang) {
+      return api.property(props, "name", lang) || feature.id;
+    }));
     def.popup.forEach(function (field) {
       row.appendChild(textInEvery(node("td", {}), function (lang) { return api.property(props, field.key, lang); }));
     });
-    const level = props.accuracy;
-    if (withAccuracy) row.appendChild(level ? textInEvery(node("td", {}), function (lang) {
-      const known = api.data.ui[lang].accuracy_levels[level];
-      return known ? known.label : level; // a level the interface does not know, as written
-    }) : node("td", {}));
+    if (withAccuracy) row.appendChild(textInEvery(node("td", {}), function (lang) {
+      const known = api.data.ui[lang].accuracy_levels[props.accuracy];
+      return known ? known.label : props.accuracy; // a level the interface does not know, as written
+    }));
     return row;
   }
 

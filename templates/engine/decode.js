@@ -5,11 +5,8 @@
  * from the position before it, running on through the whole layer from (0, 0). Dividing the
  * whole number by 10^decimals gives the very number the rounded GeoJSON held. */
 
-// How many list levels sit above the innermost list of positions (as compact.DEPTH).
-const COMPACT_DEPTH = { Point: 0, MultiPoint: 0, LineString: 0, MultiLineString: 1, Polygon: 1, MultiPolygon: 2 };
-
-function decodeNested(coordinates, depth, at) {
-  if (depth > 0) return coordinates.map(function (part) { return decodeNested(part, depth - 1, at); });
+function decodeNested(coordinates, at) {
+  if (typeof coordinates[0] !== "number") return coordinates.map(function (part) { return decodeNested(part, at); });
   const out = [];
   for (let i = 0; i < coordinates.length; i += 2) {
     at.x += coordinates[i];
@@ -25,7 +22,7 @@ function decodeLayer(layerDef) {
   const at = { x: 0, y: 0, scale: Math.pow(10, layerDef.decimals) };
   layerDef.data.features.forEach(function (feature) {
     const geometry = feature.geometry;
-    const decoded = decodeNested(geometry.coordinates, COMPACT_DEPTH[geometry.type], at);
+    const decoded = decodeNested(geometry.coordinates, at);
     geometry.coordinates = geometry.type === "Point" ? decoded[0] : decoded;
   });
   delete layerDef.decimals;
