@@ -87,6 +87,7 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
         attribution=model.localise(spec.get("attribution"), languages),
         licence=spec.get("licence", ""),
         data=_output_data(spec, shipped, prepared),
+        decimals=_decimals(spec),
         projected=tuple(shipped.geometry.to_crs(transform.WEB_MERCATOR)),
         **_classes(by, style, geometry, prepared.frame, languages),
         **_layer_time(spec, prepared.frame, languages),
@@ -107,12 +108,16 @@ def _classes(spec: dict[str, Any] | None, style: dict[str, Any], geometry: tuple
             "class_of": tuple(class_of)}
 
 
+def _decimals(spec: dict[str, Any]) -> int:
+    """The decimals the layer's coordinates keep: its `precision`, or what its max zoom can show."""
+    zoom = spec.get("max_zoom", transform.DEFAULT_MAX_ZOOM)
+    return spec.get("precision", transform.decimals_for_zoom(zoom))
+
+
 def _output_data(spec: dict[str, Any], simplified: gpd.GeoDataFrame, prepared: LayerFrame) -> dict[str, Any]:
     """The layer's GeoJSON as shipped: simplified for the deepest zoom it must serve (`simplified`)
     and rounded to the decimals that zoom can show."""
-    zoom = spec.get("max_zoom", transform.DEFAULT_MAX_ZOOM)
-    decimals = spec.get("precision", transform.decimals_for_zoom(zoom))
-    return transform.to_feature_collection(simplified, decimals, prepared.metrics, prepared.path)
+    return transform.to_feature_collection(simplified, _decimals(spec), prepared.metrics, prepared.path)
 
 
 def _layer_time(spec: dict[str, Any], frame: gpd.GeoDataFrame, languages: list[str]) -> dict[str, Any]:

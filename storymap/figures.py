@@ -115,17 +115,35 @@ def _mercator(lon: float, lat: float) -> tuple[float, float]:
 
 def _path(geometry, ox: float, oy: float, unit: float) -> str:
     """SVG path data in whole units of `unit` metres from (ox, oy), y growing downwards; one
-    subpath per ring or line."""
+    subpath per ring or line. Every position but the first is written as the step from the one
+    before (lower-case commands): steps are short numbers where places are long ones."""
     parts = []
+    pen = (0, 0)  # the current point, as the SVG reader tracks it
     for part in shapely.get_parts(geometry):
         rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
         for ring in rings:
             coords = shapely.get_coordinates(ring)
             if len(coords) < 2:
                 continue
-            points = " ".join(f"{(x - ox) / unit:.0f},{(oy - y) / unit:.0f}" for x, y in coords)
-            parts.append("M" + points + ("Z" if part.geom_type == "Polygon" else ""))
+            points = [(round((x - ox) / unit), round((oy - y) / unit)) for x, y in coords]
+            closed = part.geom_type == "Polygon"
+            if closed:
+                points = points[:-1]  # "z" draws the closing edge
+            steps = [(x - px, y - py) for (px, py), (x, y) in zip([pen, *points], points)]
+            parts.append("m" + _numbers(steps) + ("z" if closed else ""))
+            pen = points[0] if closed else points[-1]  # after "z" the pen is back at the ring's start
     return "".join(parts)
+
+
+def _numbers(pairs: list[tuple[int, int]]) -> str:
+    """Numbers as SVG path data reads them: a minus sign separates as well as a space does."""
+    out = []
+    for pair in pairs:
+        for n in pair:
+            if out and n >= 0:
+                out.append(" ")
+            out.append(str(n))
+    return "".join(out)
 
 
 def _state(lit: bool, dimmed: bool) -> str:

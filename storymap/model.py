@@ -107,6 +107,9 @@ class Layer:
     attribution: dict[str, str]
     licence: str
     data: dict[str, Any] = field(repr=False)  # GeoJSON FeatureCollection in EPSG:4326
+    # the places its coordinates are rounded to (the decimals its max zoom can show, or its
+    # `precision`): the page ships them as whole steps of that size (compact.py); None: unrounded
+    decimals: int | None = None
     time: dict[str, Any] | None = None  # {"start": key, "end": key or None, "label": {lang: text}}
     years: tuple[tuple[int | None, int | None], ...] = ()  # (start, end) per feature, when `time` is set
     timeline: dict[str, Any] | None = None  # chart data, see transform.timeline

@@ -28,7 +28,7 @@ from folium.template import Template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import __version__, images
+from . import __version__, compact, images
 from .load import UI_TEXT
 from .figures import Figures
 from .model import Chapter, Layer, Story, property_text
@@ -130,10 +130,26 @@ def _map_parts(story: Story) -> tuple[Markup, Markup]:
         subdomains=["a", "b", "c"] if "{s}" in basemap["url"] else [],
     )
     tiles._id = "basemap"
+    # folium writes out options Leaflet would take anyway; the page's code is within a byte budget
+    _drop_leaflet_defaults(leaflet_map.options)
+    _drop_leaflet_defaults(tiles.options)
     leaflet_map.add_child(tiles, name="basemap")
     figure = leaflet_map.get_root()
     figure.render()
     return Markup(figure.html.render().strip()), Markup(figure.script.render().strip())
+
+
+# Leaflet 1.9's own defaults for options folium sets (snake_case, as folium keeps them).
+_LEAFLET_DEFAULTS = {"zoom_control": True, "prefer_canvas": False, "min_zoom": 0, "no_wrap": False,
+                     "detect_retina": False, "tms": False, "opacity": 1}
+
+
+def _drop_leaflet_defaults(options: dict[str, Any]) -> None:
+    for key, value in _LEAFLET_DEFAULTS.items():
+        if key in options and options[key] == value:
+            del options[key]
+    if "max_zoom" in options and options.get("max_native_zoom") == options["max_zoom"]:
+        del options["max_native_zoom"]  # Leaflet's default: the layer's max zoom
 
 
 def _sanitised_attribution(html: str) -> str:
@@ -149,7 +165,8 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
         "title": layer.title,
         "styles": layer.styles,
         "popup": [dict(field) for field in layer.popup],
-        "data": layer.data,
+        "data": _shipped_data(layer),
+        "decimals": layer.decimals,  # the step of the compact coordinates (null: plain GeoJSON)
         "points": layer.geometry == ("point",),
         # Thousands of SVG elements make a page sluggish; one canvas per pane stays smooth.
         "canvas": len(layer.data["features"]) > CANVAS_THRESHOLD,
@@ -162,6 +179,14 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
         out["classes"] = [{"label": c["label"], "styles": c["styles"]} for c in layer.classes]
         out["class_of"] = list(layer.class_of)
     return out
+
+
+def _shipped_data(layer: Layer) -> dict[str, Any]:
+    """The layer's GeoJSON with its coordinates in the compact form (compact.py); the engine's
+    decode part restores them. Unrounded data has no step size and ships as it is."""
+    if layer.decimals is None:
+        return layer.data
+    return {**layer.data, "features": compact.encode_features(layer.data["features"], layer.decimals)}
 
 
 def _chapter_json(story: Story, chapter: Chapter) -> dict[str, Any]:
@@ -212,7 +237,7 @@ def _asset(name: str) -> Markup:
 
 # The page engine's parts, one concern each, in the order they are concatenated (templates/engine).
 ENGINE_PARTS = (
-    "engine/core.js", "engine/text.js", "engine/sliced-layer.js", "engine/layers.js", "engine/highlight.js",
+    "engine/core.js", "engine/decode.js", "engine/text.js", "engine/sliced-layer.js", "engine/layers.js", "engine/highlight.js",
     "engine/camera.js", "engine/chapters.js", "engine/scroller.js", "engine/modes.js", "engine/page.js",
     "engine/api.js", "engine/start.js",
 )
@@ -390,7 +415,8 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
             _engine(),
             _asset("explore.js"),
             _asset("present.js"),
-            Markup(f"\n(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"),
+            # folium's map script, its template's indentation and blank lines minified away
+            _inline(rjsmin.jsmin(f"(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"), "map"),
         ]
         if dev_build is not None:
             scripts.append(_reload_script(dev_build))

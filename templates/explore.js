@@ -10,7 +10,7 @@
   let index = []; // the places search looks through, built once the story has started
 
   const $ = function (selector) { return document.querySelector(selector); };
-  const $all = function (selector) { return Array.prototype.slice.call(document.querySelectorAll(selector)); };
+  const $all = function (selector) { return Array.from(document.querySelectorAll(selector)); };
 
   function layerDef(id) {
     return api.data.layers.find(function (def) { return def.id === id; });
@@ -196,14 +196,8 @@
       return entry.folded.some(function (name) { return name.indexOf(folded) !== -1; });
     }).slice(0, 8);
     hits.forEach(function (entry) {
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "sm-link";
-      button.textContent = entry.names[0] + " — " + api.text(entry.layer.title);
-      button.addEventListener("click", function () { focusFeature(entry.id); });
-      item.appendChild(button);
-      list.appendChild(item);
+      list.appendChild(node("li", {})).appendChild(node("button", { type: "button", class: "sm-link", "data-sm-show": entry.id },
+        entry.names[0] + " — " + api.text(entry.layer.title)));
     });
     $("#sm-search-status").textContent = hits.length ? "" : ui("no_results");
     return hits;
@@ -226,7 +220,55 @@
 
   // ---- tables --------------------------------------------------------------------
 
+  // The rows are written from the story's data the first time the tables are needed: the page
+  // carries each feature's text once (in the data), not a second time as table cells. Like the
+  // page's own bilingual text, a cell holds one span per language when the languages differ.
+  function node(tag, attributes, text) {
+    const out = document.createElement(tag);
+    Object.keys(attributes).forEach(function (name) { out.setAttribute(name, attributes[name]); });
+    if (text !== undefined) out.textContent = text;
+    return out;
+  }
+
+  function textInEvery(cell, valueIn) {
+    const languages = api.data.languages;
+    const values = languages.map(function (lang) { return String(valueIn(lang) ?? ""); });
+    if (new Set(values).size === 1) cell.textContent = values[0];
+    else languages.forEach(function (lang, i) {
+      cell.appendChild(node("span", { "data-sm-lang": lang, lang: lang }, values[i])).hidden = lang !== api.language;
+    });
+    return cell;
+  }
+
+  function tableRow(def, feature, withAccuracy) {
+    const props = feature.properties || {};
+    const row = node("tr", { "data-sm-feature": feature.id });
+    const show = node("button", { type: "button", class: "sm-link", "data-sm-show": feature.id, title: ui("show") });
+    row.appendChild(node("th", { scope: "row" })).appendChild(textInEvery(show, function (lang) {
+      return api.property(props, "name", lang) || feature.id;
+    }));
+    def.popup.forEach(function (field) {
+      row.appendChild(textInEvery(node("td", {}), function (lang) { return api.property(props, field.key, lang); }));
+    });
+    if (withAccuracy) row.appendChild(textInEvery(node("td", {}), function (lang) {
+      const known = api.data.ui[lang].accuracy_levels[props.accuracy];
+      return known ? known.label : props.accuracy; // a level the interface does not know, as written
+    }));
+    return row;
+  }
+
+  function writeTableRows() {
+    $all("[data-sm-table]").forEach(function (table) {
+      const body = table.tBodies[0];
+      if (body.rows.length) return;
+      const def = layerDef(table.getAttribute("data-sm-table"));
+      const withAccuracy = table.hasAttribute("data-sm-accuracy");
+      def.data.features.forEach(function (feature) { body.appendChild(tableRow(def, feature, withAccuracy)); });
+    });
+  }
+
   function refreshTables() {
+    writeTableRows();
     const visible = api.visibleLayers();
     $all("[data-sm-table]").forEach(function (table) {
       const id = table.getAttribute("data-sm-table");
@@ -245,7 +287,7 @@
     table.querySelectorAll("thead th").forEach(function (other) { other.setAttribute("aria-sort", "none"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     const body = table.tBodies[0];
-    const rows = Array.prototype.slice.call(body.rows);
+    const rows = Array.from(body.rows);
     const key = function (row) { return row.cells[column].textContent.trim(); };
     rows.sort(function (a, b) {
       const order = key(a).localeCompare(key(b), api.language, { numeric: true, sensitivity: "base" });
@@ -342,7 +384,11 @@
       const hits = search(field.value);
       if (hits.length) focusFeature(hits[0].id);
     });
-    on("[data-sm-show]", "click", function (button) { focusFeature(button.getAttribute("data-sm-show")); });
+    // the tables' rows are written later (writeTableRows): one listener for every show button
+    document.addEventListener("click", function (e) {
+      const button = e.target.closest && e.target.closest("[data-sm-show]");
+      if (button) focusFeature(button.getAttribute("data-sm-show"));
+    });
     on("[data-sm-sort]", "click", sortTable);
     on("[data-sm-download]", "click", function (button) {
       download(button.getAttribute("data-sm-download"), button.getAttribute("data-sm-format"));

@@ -245,3 +245,47 @@ def test_explore_screenshot(explore):
     page.wait_for_timeout(400)  # the popup fades in
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "explore.png"))
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_tables_show_every_feature_as_the_data_says(explore, lang):
+    """The rows are written from the page's data (not shipped as HTML): one per feature, with
+    its name, each popup field and its accuracy in the reader's language."""
+    from storymap.model import property_text
+    from storymap.load import UI_TEXT
+
+    page, story = explore
+    if page.evaluate("() => storymap.language") != lang:  # rows written in one language, then switched
+        page.click(f"button[data-sm-set-lang={lang}]")
+    for layer in story.layers:
+        if layer.kind != "story":
+            continue
+        page.locator(f"[data-sm-table-layer={layer.id}] summary").click()
+        # the text a reader sees: every node but those the language switch hid
+        rows = page.evaluate(f"""() => {{
+            const seen = node => node.nodeType === 3 ? node.data : node.hidden ? "" : [...node.childNodes].map(seen).join("");
+            return [...document.querySelectorAll('[data-sm-table={layer.id}] tbody tr')]
+              .map(row => [row.dataset.smFeature, ...[...row.cells].map(cell => seen(cell).trim())]); }}""")
+        levels = UI_TEXT[lang]["accuracy_levels"]
+        expected = []
+        for f in layer.data["features"]:
+            props = f["properties"]
+            cells = [str(property_text(props, "name", lang) or f["id"])]
+            cells += [str(property_text(props, field["key"], lang) if property_text(props, field["key"], lang) is not None else "")
+                      for field in layer.popup]
+            if layer.accuracies:
+                level = props.get("accuracy")
+                cells.append(levels[level]["label"] if level in levels else level or "")
+            expected.append([f["id"], *[c.strip() for c in cells]])
+        assert rows == expected, layer.id
+
+
+def test_the_page_ships_no_table_rows(built):
+    """The feature tables' text is in the page's data once; rows are written when they are needed."""
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    url, story = built
+    html = Path(urlparse(url).path).read_text(encoding="utf-8")
+    assert html.count("<tbody></tbody>") == sum(layer.kind == "story" for layer in story.layers)
+    assert "data-sm-show=" not in html

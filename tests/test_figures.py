@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+import shapely
 from pyproj import Geod, Transformer
 
 from conftest import collection, feature, write
@@ -38,8 +39,23 @@ def pixels(figure, d: str) -> list[tuple[float, float]]:
     """The figure's pixel positions of a shared path's points: `d` through the figure's transform."""
     k, _, _, k2, tx, ty = map(float, re.fullmatch(r"matrix\((.*)\)", figure.transform).group(1).split())
     assert k == k2, "one scale for both axes: no distortion"
-    units = [tuple(map(float, pair.split(","))) for pair in re.findall(r"-?\d+,-?\d+", d)]
-    return [(k * u + tx, k * v + ty) for u, v in units]
+    return [(k * u + tx, k * v + ty) for u, v in path_points(d)]
+
+
+def path_points(d: str) -> list[tuple[int, int]]:
+    """The positions an SVG reader takes from our path data: "m" then steps, "z" back to the start."""
+    points, pen, start = [], (0, 0), (0, 0)
+    for command, numbers in re.findall(r"([mz])([^mz]*)", d):
+        if command == "z":
+            pen = start
+            continue
+        values = [int(n) for n in re.findall(r"-?\d+", numbers)]
+        for i in range(0, len(values), 2):
+            pen = (pen[0] + values[i], pen[1] + values[i + 1])
+            points.append(pen)
+            if i == 0:
+                start = pen
+    return points
 
 
 def test_a_centre_view_is_web_mercator_at_the_live_maps_scale(story_dir: Path):
@@ -168,3 +184,56 @@ def test_a_layer_no_chapter_shows_is_not_in_the_shared_geometry(story_dir: Path)
     write(story_dir / "chapters/en/second.md", "---\ntitle: Second\nview: {fit: [river]}\nlayers: [sites]\n---\n")
     story, figs = figures(story_dir)
     assert [path["feature"] for path in figs.shared] == ["area"]
+
+
+def test_without_javascript_each_figure_draws_its_shapes_where_the_model_puts_them(built, browser):
+    """The shared geometry is written as steps (relative path data): a browser reading it must
+    draw every line and area at its place in the chapter's view, within a pixel or so."""
+    from browser import watch
+    from storymap.figures import _extent
+
+    url, story = built
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    watch(page)
+    page.goto(url)
+    checked, figs = 0, Figures(story)
+    for chapter in story.chapters:
+        minx, _, _, maxy, res = _extent(chapter.view.to_json())
+        svg = page.locator(f"svg[data-sm-figure='{chapter.id}']")
+        assert svg.is_visible(), chapter.id
+        # each shape's box as the browser read its path data, through the figure's own transform
+        k, _, _, _, tx, ty = map(float, re.fullmatch(r"matrix\((.*)\)", figs.chapter(chapter).transform)
+                                 .group(1).split())
+        boxes = svg.evaluate("""svg => [...svg.querySelectorAll('use')].map(u => { const b = u.getBBox();
+            return [u.dataset.smLayer, u.dataset.smFeature, b.x, b.y, b.x + b.width, b.y + b.height]; })""")
+        for layer_id, fid, *box in boxes:
+            left, top, right, bottom = (k * box[0] + tx, k * box[1] + ty, k * box[2] + tx, k * box[3] + ty)
+            layer = story.layer(layer_id)
+            x0, y0, x1, y1 = layer.projected[layer.feature_ids.index(fid)].bounds
+            expected = ((x0 - minx) / res, (maxy - y1) / res, (x1 - minx) / res, (maxy - y0) / res)
+            assert (left, top, right, bottom) == pytest.approx(expected, abs=1.5), (chapter.id, fid)
+            checked += 1
+    assert checked >= len(story.chapters)
+    context.close()
+
+
+@pytest.mark.parametrize("geometry, inside", [
+    # two squares, the first with a hole: after "z" the next ring's steps start from its ring's start
+    (shapely.MultiPolygon([(((0, 0), (40, 0), (40, 40), (0, 40)), [((10, 10), (20, 10), (20, 20), (10, 20))]),
+                           (((100, -50), (130, -50), (130, -20), (100, -20)), [])]), [(115, -35), (35, 35)]),
+    # two lines: the second starts from where the first ended
+    (shapely.MultiLineString([[(0, 0), (50, 10)], [(-30, 80), (10, 90)]]), []),
+], ids=["multipolygon with a hole", "multilinestring"])
+def test_relative_path_data_is_read_back_at_its_places(browser, geometry, inside):
+    from storymap.figures import _path
+
+    d = _path(geometry, 0, 0, 1)  # y grows downwards in SVG: the y of each point flips sign
+    page = browser.new_page()
+    page.set_content(f'<svg width="400" height="400"><path id="p" d="{d}"/></svg>')
+    box = page.evaluate("() => { const b = document.getElementById('p').getBBox(); return [b.x, b.y, b.width, b.height]; }")
+    x0, y0, x1, y1 = geometry.bounds
+    assert box == pytest.approx([x0, -y1, x1 - x0, y1 - y0])
+    for x, y in inside:
+        assert page.evaluate(f"() => document.getElementById('p').isPointInFill(new DOMPoint({x}, {-y}))"), (x, y)
+    page.close()

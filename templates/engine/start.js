@@ -3,6 +3,7 @@
 function start(map) {
   if (state.map) throw new Error("storymap: already started");
   const data = JSON.parse(document.getElementById("sm-data").textContent);
+  data.layers.forEach(decodeLayer);
   state.data = data;
   state.map = map;
   data.layers.forEach(function (layerDef, index) { state.layers[layerDef.id] = buildLayer(layerDef, index); });

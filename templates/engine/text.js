@@ -7,8 +7,9 @@ function localised(value) {
   return String(value);
 }
 
-function property(props, key) {
-  const own = props[key + "_" + state.language];
+// `lang` (optional): another language than the reader's, e.g. to write a text in every language.
+function property(props, key, lang) {
+  const own = props[key + "_" + (lang || state.language)];
   return own !== undefined && own !== null ? own : props[key];
 }
 
