@@ -1,6 +1,7 @@
 """Run every benchmark and write docs/benchmarks.md and docs/benchmarks.svg.
 
     pip install -e ".[bench]"     # matplotlib, topojson (and npm for folium's assets)
+    (cd bench && npm install)     # the audit tools; the HTML checker also needs Java (installed if missing)
     python bench/run.py           # a few minutes on 2 cores; --quick skips the 100k build
 
 Benchmarks are not tests: they measure, compare against a plain folium page of the same data in
@@ -21,6 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import browser_timing  # noqa: E402
 import geometry  # noqa: E402
+import html_check  # noqa: E402
 import large  # noqa: E402
 import scale  # noqa: E402
 import synthetic  # noqa: E402
@@ -177,6 +179,8 @@ def main() -> None:
         big = large.run((10,) if args.quick else (10, 50, 100))
         print("geometry budget ...", flush=True)
         geo = geometry.run(story, REPO)
+    print("the Nu Html Checker ...", flush=True)
+    validity = html_check.run()
     docs = REPO / "docs"
     plot(weights, scaling, docs / "benchmarks.svg")
     lines = ["# Benchmarks", "",
@@ -184,7 +188,7 @@ def main() -> None:
              f"{platform.machine()}, 2 cores). Numbers vary from run to run by a few per cent; ratios against "
              "folium are measured in the same run.", "", "![Page weight and build time](benchmarks.svg)", ""]
     lines += (weight_section(*weights, one_language) + timing_section(timing) + scale_section(scaling)
-              + large.section(big) + geometry_section(geo))
+              + large.section(big) + geometry_section(geo) + validity)
     (docs / "benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
