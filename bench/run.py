@@ -1,6 +1,7 @@
 """Run every benchmark and write docs/benchmarks.md and docs/benchmarks.svg.
 
     pip install -e ".[bench]"     # matplotlib, topojson (and npm for folium's assets)
+    (cd bench && npm install)     # the audit tools; the HTML checker also needs Java (installed if missing)
     python bench/run.py           # a few minutes on 2 cores; --quick skips the 100k build
     python bench/run.py --weight  # only section 1, the page weight
 
@@ -22,6 +23,7 @@ sys.path.insert(0, str(HERE))
 
 import browser_timing  # noqa: E402
 import geometry  # noqa: E402
+import html_check  # noqa: E402
 import large  # noqa: E402
 import scale  # noqa: E402
 import synthetic  # noqa: E402
@@ -211,13 +213,15 @@ def main() -> None:
         big = large.run((10,) if args.quick else (10, 50, 100))
         print("geometry budget ...", flush=True)
         geo = geometry.run(story, REPO)
+    print("the Nu Html Checker ...", flush=True)
+    validity = html_check.run()
     plot(weights, scaling, docs / "benchmarks.svg")
     lines = ["# Benchmarks", "",
              f"Written by `python bench/run.py` (storymap {__version__}, Python {platform.python_version()}, "
              f"{platform.machine()}, 2 cores). Numbers vary from run to run by a few per cent; ratios against "
              "folium are measured in the same run.", "", "![Page weight and build time](benchmarks.svg)", ""]
     lines += (weight_section(ours, theirs, one_language, *data) + timing_section(timing) + scale_section(scaling)
-              + large.section(big) + geometry_section(geo))
+              + large.section(big) + geometry_section(geo) + validity)
     (docs / "benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -160,7 +160,8 @@
       const cursor = svg.querySelector(".sm-chart-cursor");
       const chart = chartGeometry(svg);
       const bar = year === null ? -1 : Math.floor((year - chart.from) / chart.step);
-      cursor.toggleAttribute("hidden", bar < 0 || bar >= chart.bars); // an SVG element has no .hidden property
+      // SVG's own attribute: HTML's `hidden` is not an SVG attribute.
+      cursor.setAttribute("visibility", bar < 0 || bar >= chart.bars ? "hidden" : "visible");
       const x = (bar + 0.5) * chart.width;
       cursor.setAttribute("x1", x);
       cursor.setAttribute("x2", x);

@@ -142,7 +142,7 @@ def test_a_timeline_bar_sets_the_year(explore):
     assert page.input_value("#sm-year") == "1960" and page.is_checked("#sm-year-on")
     assert "year=1960" in page.url
     cursor = page.locator("[data-sm-chart=mines] .sm-chart-cursor")
-    assert cursor.get_attribute("hidden") is None  # (a vertical line has no width for is_visible)
+    assert cursor.get_attribute("visibility") == "visible"  # (a vertical line has no width for is_visible)
     x = float(cursor.get_attribute("x1"))
     assert x == pytest.approx((1960 - 1850 + 0.5) * 300 / bars, abs=0.01)  # on the 1960 bar
 

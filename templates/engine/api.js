@@ -53,6 +53,6 @@ const api = Object.freeze({
   property: property,
   provide: provide,
   explore: modeMembers("explore", ["enter", "leave", "state", "focus", "search"]),
-  present: modeMembers("present", ["enter", "leave", "show"]),
+  present: modeMembers("present", ["enter", "leave", "show", "next", "previous"]),
 });
 window.storymap = api;

@@ -60,6 +60,8 @@ function activate(index, instant, force) {
   const previous = state.active >= 0 ? chapters[state.active].id : null;
   const chapter = index >= 0 ? chapters[index] : null;
   const mapFrom = chapter ? (chapter.keeps_map ? chapter.map_from : chapter.id) : null;
+  // Re-applying the chapter on screen (a change of mode) tells a screen reader nothing new.
+  const moved = index !== state.active;
   state.active = index;
   markSections(index);
   const keep = Boolean(chapter && chapter.keeps_map && mapFrom === state.mapFrom && !force);
@@ -67,7 +69,7 @@ function activate(index, instant, force) {
   else if (!keep) showOverview(instant);
   state.mapFrom = mapFrom;
   progress();
-  announce(index);
+  if (moved) announce(index);
   setHash(chapter ? chapter.id : null);
   emit("storymap:chapter", { id: chapter ? chapter.id : null, index: index, previous: previous });
 }
