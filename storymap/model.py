@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .load import ACCURACY_LEVELS
-from .styles import AREA_FILL_DEFAULT
+from .styles import AREA_FILL_DEFAULT, sized_styles
 
 __all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "MAP_KEYS", "Story", "View", "default_style", "keeps_map",
            "localise", "property_text"]
@@ -115,15 +115,32 @@ class Layer:
     styles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # each feature's geometry in Web Mercator (EPSG:3857), in data order, for the print figures
     projected: tuple[Any, ...] = field(default=(), repr=False)
-    # colour by a property (style.fill_color.by): the classes in legend order, each {"label": {lang:
-    # text}, "fill": colour, "styles": like `styles`, with the class's fill}, and each feature's
-    # class, in data order (styles.feature_classes); both empty when the layer has one colour
-    classes: tuple[dict[str, Any], ...] = ()
-    class_of: tuple[int, ...] = field(default=(), repr=False)
+    # style keys decided per feature by a property (styles.layer_classes): the legend's keys, each
+    # {"by", "title": {lang: text}, "classes": ({"label": {lang: text}, "styles": like `styles`}, ...)},
+    # and per key each feature's class; the distinct looks features are drawn in, and each
+    # feature's look, in data order. All empty when every feature looks alike.
+    keys: tuple[dict[str, Any], ...] = ()
+    key_of: tuple[tuple[int, ...], ...] = field(default=(), repr=False)
+    looks: tuple[dict[str, dict[str, dict[str, Any]]], ...] = field(default=(), repr=False)
+    look_of: tuple[int, ...] = field(default=(), repr=False)
+    # dots sized by a number (styles.feature_sizes): the legend's key {"by", "title", "samples":
+    # ({"label", "radius"}, ...)} and each feature's radius as a factor of the layer's
+    sizes: dict[str, Any] | None = None
+    size_of: tuple[float, ...] = field(default=(), repr=False)
+    icon: str = ""  # the image its dots are drawn as (style.icon), a data: URI
 
     def styles_of(self, index: int) -> dict[str, dict[str, dict[str, Any]]]:
-        """The styles the feature at `index` (data order) is drawn in: its class's, or the layer's."""
-        return self.classes[self.class_of[index]]["styles"] if self.classes else self.styles
+        """The styles the feature at `index` (data order) is drawn in: its look's, or the layer's;
+        a sized dot's radii scaled to its value."""
+        styles = self.looks[self.look_of[index]] if self.looks else self.styles
+        if not self.size_of or "point" not in styles:
+            return styles
+        return sized_styles(styles, self.size_of[index])
+
+    @property
+    def classed(self) -> bool:
+        """Whether the legend explains its features by classes or sizes rather than one sign."""
+        return bool(self.keys or self.sizes)
 
     @property
     def feature_ids(self) -> list[str]:
@@ -210,7 +227,7 @@ def _only(value: Any, languages: set[str], lang: str) -> Any:
     """Recursively keep one language of every {lang: text} mapping in the model."""
     if dataclasses.is_dataclass(value):
         changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
-                   if f.name not in ("data", "projected", "images", "templates", "opacity", "class_of")}  # not texts: kept as they are
+                   if f.name not in ("data", "projected", "images", "templates", "opacity", "key_of", "look_of", "looks", "size_of")}  # not texts: kept as they are
         if isinstance(value, Story):
             changes["languages"] = (lang,)
         return dataclasses.replace(value, **changes)
