@@ -26,7 +26,7 @@ DEFAULT_BASEMAP = {
 # Colour-blind-safe defaults (Okabe–Ito), used in layer order when a layer sets no colour.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 CONTEXT_STYLE = {"color": "#555555", "weight": 1.5, "fill_color": "#999999", "fill_opacity": 0.05, "opacity": 0.8,
-                 "radius": 4, "dash": ""}
+                 "radius": 4, "dash": "", "symbol": "circle"}
 
 
 MAP_KEYS = ("view", "layers", "highlight", "year")  # what a chapter's first-language file sets on the map
@@ -63,7 +63,7 @@ def default_style(kind: str, position: int) -> dict[str, Any]:
     colour = PALETTE[position % len(PALETTE)]
     # areas are filled less than dots by default (styles.AREA_FILL_DEFAULT), unless the layer sets fill_opacity
     return {"color": colour, "fill_color": colour, "fill_opacity": 0.6, "area_fill_opacity": AREA_FILL_DEFAULT,
-            "opacity": 1.0, "weight": 2, "radius": 6, "dash": ""}
+            "opacity": 1.0, "weight": 2, "radius": 6, "dash": "", "symbol": "circle"}
 
 
 @dataclass(frozen=True)

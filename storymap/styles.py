@@ -20,9 +20,9 @@ import bisect
 import math
 from typing import Any
 
-__all__ = ["AREA_FILL_DEFAULT", "CAMERA", "CLASSED_KEYS", "HIGHLIGHT_INK", "ICON_SIZE", "PALETTES", "STATES", "SYMBOLS",
-           "class_breaks", "feature_classes", "feature_sizes", "layer_classes", "layer_styles", "sized_radius", "sized_styles",
-           "symbol_extent", "symbol_points"]
+__all__ = ["AREA_FILL_DEFAULT", "CAMERA", "CLASSED_KEYS", "HIGHLIGHT_INK", "ICON_SIZE", "PALETTES", "SIZE_MIN",
+           "STATES", "SYMBOLS", "as_number", "class_breaks", "feature_classes", "feature_sizes", "layer_classes",
+           "layer_styles", "sized_radius", "sized_styles", "symbol_extent", "symbol_points"]
 
 # Fitted views: the pixels kept free around the features, and the zoom a fit never passes (a single
 # building would otherwise fill the screen). The page adds the legend's height at the bottom.
@@ -194,7 +194,7 @@ METHODS = ("quantile", "equal-interval")  # classes of a number computed from th
 PALETTES = {"okabe-ito": ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")}
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     """A property value as a number (a number, or a string that is one); None otherwise."""
     if isinstance(value, bool) or value is None:
         return None
@@ -223,7 +223,7 @@ def class_breaks(method: str, count: int, values: list[Any]) -> list[float]:
     >>> class_breaks("quantile", 2, [1, 1, 1, 2, 3, 4])
     [2]
     """
-    numbers = sorted(n for n in map(_number, values) if n is not None)
+    numbers = sorted(n for n in map(as_number, values) if n is not None)
     distinct = sorted(set(numbers))
     if len(distinct) < count:
         raise ValueError(f"has {len(distinct)} different number{'s' if len(distinct) != 1 else ''}, too few for "
@@ -290,7 +290,7 @@ def feature_classes(spec: dict[str, Any], values: list[Any], plain: Any, words: 
 
 def _break_index(breaks: list[float]):
     def pick(value: Any) -> int | None:
-        number = _number(value)
+        number = as_number(value)
         return None if number is None else bisect.bisect_right(breaks, number)
     return pick
 
@@ -324,7 +324,7 @@ def _numeric_classes(spec: dict[str, Any], words: dict[str, dict[str, str]]) -> 
 
 
 def _value_order(value: Any) -> tuple:
-    number = _number(value)
+    number = as_number(value)
     return (0, number, "") if number is not None else (1, 0, str(value))
 
 
@@ -387,6 +387,8 @@ def layer_classes(style: dict[str, Any], specs: dict[str, dict[str, Any]], geome
 
 # ---- sizes: proportional symbols ----------------------------------------------------------
 
+SIZE_MIN = 2  # pixels: the least radius of a sized dot when the layer sets no `min`, so none vanishes
+
 
 def feature_sizes(spec: dict[str, Any], values: list[Any], words: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Dots sized by a number (`radius: {by, min, max}`), as model.Layer fields: the AREA of a dot
@@ -401,8 +403,9 @@ def feature_sizes(spec: dict[str, Any], values: list[Any], words: dict[str, dict
     >>> out["size_of"], [s["radius"] for s in out["sizes"]["samples"]]
     ((1.0, 0.5, 0.1), [20.0, 10.0, 4.47])
     """
-    numbers = [_number(v) for v in values]
+    numbers = [as_number(v) for v in values]
     top = max(n for n in numbers if n is not None)
+    spec = {"min": SIZE_MIN, **spec}
     size_of = tuple(round(sized_radius(spec, n, top) / spec["max"], 4) for n in numbers)
     samples = []
     for fraction in (1, 1 / 4, 1 / 16):  # each a dot of half the radius of the one before

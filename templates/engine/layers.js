@@ -40,6 +40,7 @@ const ShapeMarker = L.CircleMarker.extend({
 // they do for dots.
 const IconMarker = L.Marker.extend({
   setStyle: function (style) {
+    if (style.radius === undefined) return this; // L.GeoJSON's empty style for dots (see buildLayer)
     const size = 2 * style.radius;
     this.options.smStyle = style;
     this.setIcon(L.icon({ iconUrl: this.options.iconUrl, iconSize: [size, size], className: "sm-icon" }));
