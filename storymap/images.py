@@ -97,6 +97,8 @@ _SVG_RISKS = re.compile(rb"<script|\son[a-z]+\s*=|<foreignobject|(?:href|src)\s*
 
 
 def _check_svg(raw: bytes) -> None:
+    if not re.search(rb"<svg[\s>]", raw, re.I):
+        raise ValueError("is not an SVG image (it has no <svg> element); save it as SVG, or as PNG")
     found = _SVG_RISKS.search(raw)
     if found:
         what = found.group(0)[:24].decode("utf-8", "replace").strip()

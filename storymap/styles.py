@@ -215,8 +215,8 @@ def class_breaks(method: str, count: int, values: list[Any]) -> list[float]:
 
     Breaks of whole numbers are whole numbers (the same classes, and labels such as "1900–1922");
     others are rounded to two digits finer than a class's width. Deterministic: the same values
-    in any order give the same breaks. Raises ValueError, in words, when the values cannot make
-    `count` non-empty classes.
+    in any order give the same breaks. Quantile classes are never empty; equal widths may leave a
+    class without features. Raises ValueError, in words, when the values cannot make the classes.
 
     >>> class_breaks("equal-interval", 4, [1900, 1950, 1980, 2000])
     [1925, 1950, 1975]
@@ -225,9 +225,12 @@ def class_breaks(method: str, count: int, values: list[Any]) -> list[float]:
     """
     numbers = sorted(n for n in map(as_number, values) if n is not None)
     distinct = sorted(set(numbers))
+    if len(distinct) < 2:
+        raise ValueError(f"has {'one number only' if distinct else 'no numbers'}: there are no classes to make; "
+                         "give the layer one colour instead")
     if len(distinct) < count:
-        raise ValueError(f"has {len(distinct)} different number{'s' if len(distinct) != 1 else ''}, too few for "
-                         f"{count} classes: ask for {max(len(distinct), 2)} classes or fewer, or give 'breaks'")
+        raise ValueError(f"has {len(distinct)} different numbers, too few for {count} classes: ask for "
+                         f"{len(distinct)} classes or fewer, or give 'breaks'")
     whole = all(n.is_integer() for n in numbers)
     if method == "equal-interval":
         low, high = numbers[0], numbers[-1]

@@ -80,7 +80,7 @@ def _unknown_keys(instance: dict, known: set[str], path: tuple, doc: Document) -
     return problems
 
 
-_JSON_TYPES = {"object": dict, "array": list, "string": str}
+_JSON_TYPES = {"object": dict, "array": list, "string": str, "number": (int, float)}
 
 
 def _choice_problems(error: jsonschema.ValidationError, doc: Document) -> list[Problem]:
