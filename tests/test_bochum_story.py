@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pyproj import Geod
 from shapely.geometry import box, shape
 
 from conftest import REPO
@@ -201,3 +202,110 @@ def test_geojson_files_are_plain_wgs84():
     for path in (REPO / "geojson").glob("*.geojson"):
         data = json.loads(path.read_text(encoding="utf-8"))
         assert data["type"] == "FeatureCollection" and "crs" not in data, path.name
+
+
+# The coordinates re-checked in shared/DATA.md (lon, lat), and the features that stand on them.
+RECHECKED_POINTS = {
+    ("repurposed", "jahrhunderthalle"): (7.19878, 51.48150),
+    ("repurposed", "g-data-campus"): (7.22339, 51.45831),
+    ("innovation", "g-data"): (7.22339, 51.45831),
+    ("repurposed", "o-werk"): (7.25983, 51.46539),
+    ("innovation", "worldfactory"): (7.25983, 51.46539),
+    ("mines", "bruchstrasse"): (7.31669, 51.48244),
+    ("mines", "dannenbaum"): (7.26667, 51.46778),
+}
+# Source, confluence and mouth points of the Emscher system in shared/DATA.md: the schematic lines
+# must pass through every one of them.
+RECHECKED_LINE_POINTS = {
+    "emscher": [(7.61278, 51.49028), (7.42194, 51.53194), (7.28622, 51.58981), (7.20472, 51.56000),
+                (7.12444, 51.55028), (7.02222, 51.51917), (6.98972, 51.51306), (6.89889, 51.49556),
+                (6.81417, 51.51222), (6.68944, 51.56333)],
+    "hofsteder-bach": [(7.25417, 51.50417), (7.20472, 51.50194), (7.18000, 51.50250)],
+    "dorneburger-bach": [(7.24472, 51.50917), (7.13278, 51.53167)],
+    "hueller-bach": [(7.18000, 51.50250), (7.1156, 51.5486)],
+}
+ON_THE_SPOT_M = 25  # an infobox or OpenStreetMap coordinate, copied: anything further was moved
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]
+
+
+def feature_by_id(story, layer_id: str, feature_id: str) -> dict:
+    return next(f for f in features(story, layer_id) if f["id"] == feature_id)
+
+
+@pytest.mark.parametrize("layer_id, feature_id", sorted(RECHECKED_POINTS))
+def test_rechecked_points_stand_where_the_facts_file_puts_them(story, layer_id, feature_id):
+    point = tuple(feature_by_id(story, layer_id, feature_id)["geometry"]["coordinates"])
+    assert metres(point, RECHECKED_POINTS[layer_id, feature_id]) < ON_THE_SPOT_M
+
+
+@pytest.mark.parametrize("feature_id", sorted(RECHECKED_LINE_POINTS))
+def test_schematic_streams_pass_through_the_rechecked_points(story, feature_id):
+    vertices = feature_by_id(story, "emscher", feature_id)["geometry"]["coordinates"]
+    for point in RECHECKED_LINE_POINTS[feature_id]:
+        assert min(metres(point, tuple(v)) for v in vertices) < ON_THE_SPOT_M, (feature_id, point)
+
+
+def test_mark_51_7_holds_what_the_facts_file_puts_on_it(story):
+    mark = shape(feature_by_id(story, "innovation", "mark-51-7")["geometry"])
+    inside = {fid: mark.contains(shape(feature_by_id(story, "innovation", fid)["geometry"]))
+              for fid in ("worldfactory", "mpi-sp", "tzr")}
+    # The O-Werk and the MPI-SP are on the site; the new Technologiezentrum is not (Querenburg).
+    assert inside == {"worldfactory": True, "mpi-sp": True, "tzr": False}
+    # WAZ: the MPI-SP at the roundabout on the site's east side, near Wittener Straße.
+    west, _, east, _ = mark.bounds
+    assert shape(feature_by_id(story, "innovation", "mpi-sp")["geometry"]).x > west + 0.75 * (east - west)
+
+
+def test_the_westpark_outline_says_how_much_of_the_park_it_covers(story):
+    westpark = feature_by_id(story, "repurposed", "westpark")
+    hall = feature_by_id(story, "repurposed", "jahrhunderthalle")
+    assert shape(westpark["geometry"]).contains(shape(hall["geometry"]))
+    props = westpark["properties"]
+    assert "about 38 ha" in props["description"]  # the park, as its sources give it
+    assert f"about {round(props['area_ha'])} ha" in props["source"]  # the drawing, which the popup measures
+
+
+def test_features_follow_the_corrected_facts_file(story):
+    innovation = {f["id"]: f["properties"] for f in features(story, "innovation")}
+    campus = innovation["gesundheitscampus"]
+    assert "26 October 2015" in campus["description"] and "1 January 2025" in campus["description"]
+    assert "26. Oktober 2015" in campus["description_de"] and "1. Januar 2025" in campus["description_de"]
+    assert "Hochschule Bochum" in campus["description"] and "Hochschule Bochum" in campus["description_de"]
+    assert "article232861633" in innovation["mpi-sp"]["source"]  # the WAZ description it is placed from
+    mines = {f["id"]: f["properties"] for f in features(story, "mines")}
+    assert "land the city bought" in mines["bruchstrasse"]["description"]
+    assert "Land, das die Stadt" in mines["bruchstrasse"]["description_de"]
+    emscher = {f["id"]: f["properties"] for f in features(story, "emscher")}
+    assert "170" in emscher["emscher"]["status"] and "170" in emscher["emscher"]["status_de"]
+
+
+# Feature texts the check against shared/DATA.md found wrong or unsourced: none may come back.
+WRONG_IN_FEATURES = [
+    "Opel built its second plant here", "Opel baute hier sein zweites Werk",  # Werk II: mostly new ground
+    "target about 2027", "Ziel etwa 2027",  # no page gives a target year for the renaturation
+]
+
+
+def test_no_corrected_feature_claim_comes_back(story):
+    for layer in story.layers:
+        for feature in layer.data["features"]:
+            text = " ".join(str(value) for value in feature["properties"].values())
+            for claim in WRONG_IN_FEATURES:
+                assert claim not in text, (feature["id"], claim)
+
+
+def test_the_largest_sub_catchment_is_sourced_in_both_languages(story):
+    chapter = next(c for c in story.chapters if c.id == "emscher")
+    for lang in story.languages:
+        urls = [source.get("url", "") for source in chapter.sources[lang]]
+        assert "https://eglv.de/medien/hueller-bach-bodenfilter-fuer-bessere-wasserqualitaet" in urls, lang
+
+
+def test_the_glossary_keeps_the_renaturation_under_way(story):
+    # Sewage-free since the end of 2021, but the streams are still being renaturalised (shared/DATA.md).
+    term = next(t for t in story.glossary if t["term"]["de"] == "Emscher-Umbau")
+    assert "end of 2021" in term["definition"]["en"] and "goes on" in term["definition"]["en"]
+    assert "Ende 2021" in term["definition"]["de"] and "weiter" in term["definition"]["de"]
