@@ -372,3 +372,27 @@ def test_an_icon_outside_the_story_folder_is_refused(story_dir, tmp_path):
     result = run("check", str(story_dir))
     assert result.exit_code == 1
     assert "key style.icon): icon 'icons/link.svg' points outside the story folder" in result.output, result.output
+
+
+def test_a_python_story_with_an_icon_and_sizes_builds_the_same_bytes_as_its_folder(tmp_path):
+    import warnings
+
+    import storymap
+
+    (tmp_path / "icons").mkdir()
+    (tmp_path / "icons/shaft.svg").write_text(SHAFT)
+    story = storymap.Story("Icons", view={"center": [51.47, 7.22], "zoom": 11}, root=tmp_path)
+    story.add_layer("heads", collection(feature("h1", POINT_A, jobs=10), feature("h2", POINT_B, jobs=40)),
+                    title="Headframes", style={"icon": "icons/shaft.svg", "icon_size": 20})
+    story.add_layer("sites", collection(feature("a", POINT_A, jobs=10), feature("b", POINT_B, jobs=40)),
+                    title="Sites", style={"radius": {"by": "jobs", "max": 12}, "symbol": "star"})
+    story.add_chapter("one", title="One", text="Text.", view={"center": [51.47, 7.22], "zoom": 12},
+                      layers=["heads", "sites"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        story.save(tmp_path / "api")
+    story.to_folder(tmp_path / "folder")
+    assert (tmp_path / "folder/icons/shaft.svg").read_text() == SHAFT  # the icon goes along
+    result = run("build", str(tmp_path / "folder"), "-o", str(tmp_path / "cli"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "api/index.html").read_bytes() == (tmp_path / "cli/index.html").read_bytes()
