@@ -21,7 +21,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import Problem
 from .load import Document, inside
 
-__all__ = ["IMAGE_FOLDER", "MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "icon_problems", "image_problems",
+__all__ = ["IMAGE_FOLDER", "MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "icon_problems",
+           "image_problems",
            "local", "logo_problems", "prepare", "source_key", "sources"]
 
 IMAGE_FOLDER = "images"  # beside index.html, when the images are not embedded

@@ -223,11 +223,15 @@ class Story:
         return [layer.id for layer in self.layers if layer.id in wanted or layer.kind == "context"]
 
 
+# model fields that hold no texts per language: kept as they are when a story keeps one language
+_NOT_TEXTS = ("data", "projected", "images", "templates", "opacity", "key_of", "look_of", "looks", "size_of")
+
+
 def _only(value: Any, languages: set[str], lang: str) -> Any:
     """Recursively keep one language of every {lang: text} mapping in the model."""
     if dataclasses.is_dataclass(value):
         changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
-                   if f.name not in ("data", "projected", "images", "templates", "opacity", "key_of", "look_of", "looks", "size_of")}  # not texts: kept as they are
+                   if f.name not in _NOT_TEXTS}
         if isinstance(value, Story):
             changes["languages"] = (lang,)
         return dataclasses.replace(value, **changes)

@@ -116,7 +116,8 @@ def _legend(style: dict[str, Any], kind: str) -> dict[str, Any]:
     if kind == "point":
         symbol = style.get("symbol", "circle")
         # a sign that fits the legend's 14 px: an icon fills them, a pointed symbol is drawn smaller
-        radius = _LEGEND_ICON_RADIUS if symbol == "icon" else round(_LEGEND_DOT_RADIUS * min(1, 1.3 / symbol_extent(symbol)), 2)
+        radius = (_LEGEND_ICON_RADIUS if symbol == "icon"
+                  else round(_LEGEND_DOT_RADIUS * min(1, 1.3 / symbol_extent(symbol)), 2))
         return {**out, "fill_opacity": style["fill_opacity"], "radius": radius, "symbol": symbol}
     return {**out, "fill_opacity": max(_fill(style, kind), _LEGEND_AREA_FILL),
             "stroke_dasharray": style.get("dash") or None}
@@ -370,8 +371,10 @@ def layer_classes(style: dict[str, Any], specs: dict[str, dict[str, Any]], geome
     for spec, decided in groups:
         values = [row.get(spec["by"]) for row in rows]
         classes, index = feature_classes(spec, values, style[decided[0]], words)
-        signs = [{"label": c["label"], "styles": layer_styles({**style, **dict.fromkeys(decided, c["value"])}, geometry),
-                  "values": dict.fromkeys(decided, c["value"])} for c in classes]
+        signs = []
+        for c in classes:
+            values = dict.fromkeys(decided, c["value"])
+            signs.append({"label": c["label"], "styles": layer_styles({**style, **values}, geometry), "values": values})
         keys.append({"by": spec["by"], "title": spec["title"], "classes": tuple(signs)})
         key_of.append(tuple(index))
     looks, look_of, seen = [], [], {}

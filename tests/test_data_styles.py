@@ -265,9 +265,9 @@ def test_the_page_draws_sizes_symbols_icons_and_classes_and_the_popup_names_the_
     assert page.locator("[data-sm-legend=heads] use[href='#sm-icon-heads']").count() == 1
     assert page.locator("#sm-explore .sm-sizes li").count() == 3  # the explore panel's layer list
 
-    def popup(fid):
-        page.evaluate("id => storymap.feature(id).openPopup()", fid)
-        return page.locator(".sm-popup").inner_text()
+    def popup(fid):  # the text of the feature's own popup (the one before may still be fading out)
+        return page.evaluate("id => { const m = storymap.feature(id); m.openPopup();"
+                             " return m.getPopup().getElement().querySelector('.sm-popup').innerText; }", fid)
 
     assert re.search(r"Closed\s+1900\s+Closed\s+before 1920\s+kind\s+mine", popup("s0"))
     page.evaluate("storymap.setLanguage('de')")
