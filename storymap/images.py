@@ -213,9 +213,12 @@ def _named_image_problems(doc: Document, keys: tuple[str, ...], story_dir: Path,
         return [Problem(f"{what} {name!r} is not an image file in the story folder (PNG, JPEG, GIF, WebP or SVG)",
                         doc.path, place)]
     try:
-        prepare(path)
+        prepared = prepare(path)
     except ValueError as exc:
         return [Problem(f"{what} {name!r} {exc}", doc.path, place)]
+    if prepared.named:
+        return [Problem(f"{what} {name!r} is a {prepared.mime.split('/')[1].upper()} file, not what its name says; it "
+                        "is shown as what it is (rename it to match)", doc.path, place, "warning")]
     return []
 
 

@@ -539,7 +539,7 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
         found = schema_problems(doc, "layer")
         found = found or class_problems(doc) + images.icon_problems(doc, files.root)
         problems += found
-        if not found:
+        if not any(problem.level == "error" for problem in found):  # a misnamed icon is only a warning
             layer_docs[layer_id] = doc
     sound = set()
     for layer_id, data in files.data.items():

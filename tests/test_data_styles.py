@@ -396,3 +396,19 @@ def test_a_python_story_with_an_icon_and_sizes_builds_the_same_bytes_as_its_fold
     result = run("build", str(tmp_path / "folder"), "-o", str(tmp_path / "cli"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "api/index.html").read_bytes() == (tmp_path / "cli/index.html").read_bytes()
+
+
+def test_a_misnamed_icon_is_shown_as_what_it_is_with_a_warning(story_dir, tmp_path):
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGBA", (16, 16), (200, 80, 0, 255)).save(png, "PNG")
+    (story_dir / "icons").mkdir()
+    (story_dir / "icons/mine.jpg").write_bytes(png.getvalue())
+    _sites_style(story_dir, "  icon: icons/mine.jpg\n")
+    result = run("build", str(story_dir), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "key style.icon): icon 'icons/mine.jpg' is a PNG file, not what its name says" in result.output
+    assert "data:image/png;base64," in (tmp_path / "out/index.html").read_text("utf-8")
