@@ -191,9 +191,11 @@ class Story:
         return folder
 
     def _copy_pictures(self, files: StoryFiles, folder: Path) -> None:
-        """Chapter images and the logo are files beside the story: copy the local ones along."""
+        """Chapter images, the logo and layer icons are files beside the story: copy the local ones along."""
         names = [src for doc in files.chapters.values() for src in images.sources(doc.body)]
         names += [files.story.data["theme"]["logo"]] if "logo" in files.story.data.get("theme", {}) else []
+        names += [doc.data["style"]["icon"] for doc in files.layers.values()
+                  if isinstance(doc.data, dict) and "icon" in (doc.data.get("style") or {})]
         for name in names:
             try:
                 path = images.local(files.root, name)

@@ -29,7 +29,7 @@ def assemble_story(files: StoryFiles, layers: dict[str, LayerFrame]) -> model.St
     languages = files.languages
     boxes = _feature_bounds(layers)
     timed_layers, span = _with_timelines(
-        [_layer(layer_id, files.layers[layer_id], layers[layer_id], position, languages)
+        [_layer(layer_id, files.layers[layer_id], layers[layer_id], position, languages, files.root)
          for position, layer_id in enumerate(files.layer_ids)],
         spec.get("timeline"),
     )
@@ -63,16 +63,29 @@ def _geometry_kinds(frame: gpd.GeoDataFrame) -> tuple[str, ...]:
     return tuple(names[kind] for kind in names if kind in present)
 
 
-def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, languages: list[str]) -> model.Layer:
+def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, languages: list[str],
+           root: Any) -> model.Layer:
     spec = doc.data
     kind = spec.get("kind", "story")
-    style = {**model.default_style(kind, position), **spec.get("style", {})}
-    by = style.pop("fill_color") if isinstance(style.get("fill_color"), dict) else None
-    style.setdefault("fill_color", style["color"])
-    if "fill_opacity" in spec.get("style", {}) and "area_fill_opacity" not in spec["style"]:
+    authored = spec.get("style", {})
+    style = {**model.default_style(kind, position), **{k: v for k, v in authored.items() if not isinstance(v, dict)}}
+    classed = {key: authored[key] for key in styles.CLASSED_KEYS if isinstance(authored.get(key), dict)}
+    if "fill_color" in classed:
+        style["fill_color"] = style["color"]  # the plain fill: of features no class takes
+    if "color" in classed and "fill_color" not in authored:
+        classed["fill_color"] = classed["color"]  # dots and areas are filled as their outline is coloured
+    if "fill_opacity" in authored and "area_fill_opacity" not in authored:
         style.pop("area_fill_opacity", None)  # areas are filled as the author set fill_opacity
+    icon = _icon(authored, style, root)
+    size = authored.get("radius") if isinstance(authored.get("radius"), dict) else None
+    if size:
+        style["radius"] = size["max"]
     geometry = _geometry_kinds(prepared.frame)
     shipped = transform.simplify(prepared.frame, spec.get("max_zoom", transform.DEFAULT_MAX_ZOOM))
+    words = {lang: UI_TEXT.get(lang, UI_TEXT["en"]) for lang in languages}
+    rows = list(prepared.frame["properties"])
+    popup = tuple({"key": f["key"], "label": model.localise(f.get("label", f["key"]), languages)}
+                  for f in spec.get("popup", []))
     return model.Layer(
         id=layer_id,
         kind=kind,
@@ -81,31 +94,41 @@ def _layer(layer_id: str, doc: Document, prepared: LayerFrame, position: int, la
         geometry=geometry,
         style=style,
         styles=styles.layer_styles(style, geometry),
-        popup=tuple({"key": f["key"], "label": model.localise(f.get("label", f["key"]), languages)}
-                    for f in spec.get("popup", [])),
+        popup=popup,
         source=model.localise(spec.get("source"), languages),
         attribution=model.localise(spec.get("attribution"), languages),
         licence=spec.get("licence", ""),
         data=_output_data(spec, shipped, prepared),
         decimals=_decimals(spec),
         projected=tuple(shipped.geometry.to_crs(transform.WEB_MERCATOR)),
-        **_classes(by, style, geometry, prepared.frame, languages),
+        icon=icon,
+        **styles.layer_classes(style, {key: _localised_spec(c, popup, languages) for key, c in classed.items()},
+                               geometry, rows, words),
+        **(styles.feature_sizes(_localised_spec(size, popup, languages), [r.get(size["by"]) for r in rows], words)
+           if size else {}),
         **_layer_time(spec, prepared.frame, languages),
     )
 
 
-def _classes(spec: dict[str, Any] | None, style: dict[str, Any], geometry: tuple[str, ...],
-             frame: gpd.GeoDataFrame, languages: list[str]) -> dict[str, Any]:
-    """A layer coloured by a property: its classes, each with its styles, and each feature's class."""
-    if spec is None:
-        return {}
-    labels = {key: model.localise(label, languages) for key, label in (spec.get("labels") or {}).items()}
-    words = {lang: UI_TEXT.get(lang, UI_TEXT["en"]) for lang in languages}
-    values = [props.get(spec["by"]) for props in frame["properties"]]
-    classes, class_of = styles.feature_classes({**spec, "labels": labels}, values, style["fill_color"], words)
-    return {"classes": tuple({**c, "styles": styles.layer_styles({**style, "fill_color": c["fill"]}, geometry)}
-                             for c in classes),
-            "class_of": tuple(class_of)}
+def _localised_spec(spec: dict[str, Any], popup: tuple[dict[str, Any], ...], languages: list[str]) -> dict[str, Any]:
+    """A classing or sizing mapping with its texts per language; its `title` (the legend's heading
+    and the popup's label) defaults to the popup's label of the property, else its name."""
+    by = spec["by"]
+    title = spec.get("title") or next((field["label"] for field in popup if field["key"] == by), by)
+    out = {**spec, "title": model.localise(title, languages)}
+    if "labels" in spec:
+        out["labels"] = {key: model.localise(label, languages) for key, label in spec["labels"].items()}
+    return out
+
+
+def _icon(authored: dict[str, Any], style: dict[str, Any], root: Any) -> str:
+    """A layer whose dots are an image (style.icon, checked by validate): the image as a data: URI;
+    its dots are the symbol "icon", with a radius of half the icon's size."""
+    if "icon" not in authored:
+        return ""
+    style["symbol"] = "icon"
+    style["radius"] = authored.get("icon_size", styles.ICON_SIZE) / 2
+    return images.data_uri(images.prepare(images.local(root, authored["icon"])))
 
 
 def _decimals(spec: dict[str, Any]) -> int:

@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry import box
 
 from .model import Chapter, Story
-from .styles import CAMERA
+from .styles import CAMERA, SYMBOLS, symbol_points
 
 __all__ = ["FIGURE_HEIGHT", "FIGURE_WIDTH", "Figure", "chapter_figure", "Figures"]
 
@@ -34,7 +34,8 @@ class Figure:
 
     width: int
     height: int
-    shapes: tuple[dict[str, Any], ...]  # {"kind": "use"|"circle", "href"|"cx,cy,r", "style", "layer", "feature"}
+    # {"kind": "use"|"circle"|"polygon"|"icon", "href"|"cx,cy,r"(+"points"|"x,y,size"), "style", "layer", "feature"}
+    shapes: tuple[dict[str, Any], ...]
     labels: tuple[dict[str, Any], ...]  # {"x", "y", "text"}
     scale: dict[str, Any]  # {"pixels", "label"}
     transform: str  # from shared geometry units (see Figures.shared) to this figure's pixels
@@ -154,11 +155,23 @@ def _state(lit: bool, dimmed: bool) -> str:
 def _svg(style: dict[str, Any], opacity: float | None = None) -> dict[str, Any]:
     """A model style as SVG presentation attributes (its keys are their names with underscores),
     with the opacity the chapter shows the layer at, if it fades it."""
-    out = {key.replace("_", "-"): value for key, value in style.items() if key != "radius"}
+    out = {key.replace("_", "-"): value for key, value in style.items() if key not in ("radius", "symbol")}
     out["fill"] = style["fill"] or "none"
     if opacity is not None:
         out["opacity"] = opacity
     return out
+
+
+def _dot(style: dict[str, Any], cx: float, cy: float) -> dict[str, Any]:
+    """A dot as the live map draws it: a circle, the corners of its symbol (styles.SYMBOLS), or
+    its layer's icon (drawn by the page's <symbol> of it), in its (sized) radius."""
+    radius, symbol = style["radius"], style.get("symbol", "circle")
+    if symbol == "icon":
+        return {"kind": "icon", "x": round(cx - radius, 1), "y": round(cy - radius, 1), "size": 2 * radius,
+                "cx": cx, "cy": cy, "r": radius}
+    if SYMBOLS[symbol]:
+        return {"kind": "polygon", "points": symbol_points(symbol, cx, cy, radius), "cx": cx, "cy": cy, "r": radius}
+    return {"kind": "circle", "cx": cx, "cy": cy, "r": radius}
 
 
 def _scale_bar(res: float, lat: float) -> dict[str, Any]:
@@ -193,8 +206,8 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                 for point in shapely.get_parts(geometry):
                     cx, cy = (point.x - minx) / res, (maxy - point.y) / res
                     radius = style["radius"]
-                    points.append({"kind": "circle", "cx": round(cx, 1), "cy": round(cy, 1), "r": radius,
-                                   "style": _svg(style, faded), "layer": layer_id, "feature": fid})
+                    points.append({**_dot(style, round(cx, 1), round(cy, 1)), "style": _svg(style, faded),
+                                   "layer": layer_id, "feature": fid})
                     if lit:
                         labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
                 continue

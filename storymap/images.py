@@ -21,7 +21,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import Problem
 from .load import Document, inside
 
-__all__ = ["IMAGE_FOLDER", "MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "image_problems",
+__all__ = ["IMAGE_FOLDER", "MAX_IMAGE_BYTES", "MAX_WIDTH", "Prepared", "data_uri", "embed", "icon_problems",
+           "image_problems",
            "local", "logo_problems", "prepare", "source_key", "sources"]
 
 IMAGE_FOLDER = "images"  # beside index.html, when the images are not embedded
@@ -97,6 +98,8 @@ _SVG_RISKS = re.compile(rb"<script|\son[a-z]+\s*=|<foreignobject|(?:href|src)\s*
 
 
 def _check_svg(raw: bytes) -> None:
+    if not re.search(rb"<svg[\s>]", raw, re.I):
+        raise ValueError("is not an SVG image (it has no <svg> element); save it as SVG, or as PNG")
     found = _SVG_RISKS.search(raw)
     if found:
         what = found.group(0)[:24].decode("utf-8", "replace").strip()
@@ -181,20 +184,41 @@ def image_problems(doc: Document, story_dir: Path) -> list[Problem]:
 
 def logo_problems(story: Document, story_dir: Path) -> list[Problem]:
     """The theme's logo must be an image file in the story folder that can be read."""
-    name = ((story.data.get("theme") or {}) if isinstance(story.data, dict) else {}).get("logo")
+    return _named_image_problems(story, ("theme", "logo"), story_dir, "logo")
+
+
+def icon_problems(layer: Document, story_dir: Path) -> list[Problem]:
+    """A layer's icon (style.icon) must be an image file in the story folder that can be read,
+    checked as chapter images are: an SVG with script or outside references is refused."""
+    return _named_image_problems(layer, ("style", "icon"), story_dir, "icon")
+
+
+def _named_image_problems(doc: Document, keys: tuple[str, ...], story_dir: Path, what: str) -> list[Problem]:
+    """The image file a story file names under `keys`: inside the story folder (a link out of it is
+    refused), of a known type, readable."""
+    parent = doc.data if isinstance(doc.data, dict) else {}
+    for key in keys[:-1]:
+        parent = parent.get(key) or {}
+        if not isinstance(parent, dict):
+            return []
+    name = parent.get(keys[-1])
     if not isinstance(name, str):
         return []
-    place = story.place(("theme", "logo"))
+    place = doc.place(keys)
     try:
         path = inside(story_dir, name)
     except ValueError as exc:
-        return [Problem(str(exc), story.path, place)]
+        return [Problem(f"{what} {exc}", doc.path, place)]
     if path.suffix.lower() not in TYPES or not path.is_file():
-        return [Problem(f"logo {name!r} is not an image file in the story folder", story.path, place)]
+        return [Problem(f"{what} {name!r} is not an image file in the story folder (PNG, JPEG, GIF, WebP or SVG)",
+                        doc.path, place)]
     try:
-        prepare(path)
+        prepared = prepare(path)
     except ValueError as exc:
-        return [Problem(f"logo {name!r} {exc}", story.path, place)]
+        return [Problem(f"{what} {name!r} {exc}", doc.path, place)]
+    if prepared.named:
+        return [Problem(f"{what} {name!r} is a {prepared.mime.split('/')[1].upper()} file, not what its name says; it "
+                        "is shown as what it is (rename it to match)", doc.path, place, "warning")]
     return []
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .load import ACCURACY_LEVELS
-from .styles import AREA_FILL_DEFAULT
+from .styles import AREA_FILL_DEFAULT, sized_styles
 
 __all__ = ["Chapter", "DEFAULT_BASEMAP", "Layer", "MAP_KEYS", "Story", "View", "default_style", "keeps_map",
            "localise", "property_text"]
@@ -26,7 +26,7 @@ DEFAULT_BASEMAP = {
 # Colour-blind-safe defaults (Okabe–Ito), used in layer order when a layer sets no colour.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 CONTEXT_STYLE = {"color": "#555555", "weight": 1.5, "fill_color": "#999999", "fill_opacity": 0.05, "opacity": 0.8,
-                 "radius": 4, "dash": ""}
+                 "radius": 4, "dash": "", "symbol": "circle"}
 
 
 MAP_KEYS = ("view", "layers", "highlight", "year")  # what a chapter's first-language file sets on the map
@@ -63,7 +63,7 @@ def default_style(kind: str, position: int) -> dict[str, Any]:
     colour = PALETTE[position % len(PALETTE)]
     # areas are filled less than dots by default (styles.AREA_FILL_DEFAULT), unless the layer sets fill_opacity
     return {"color": colour, "fill_color": colour, "fill_opacity": 0.6, "area_fill_opacity": AREA_FILL_DEFAULT,
-            "opacity": 1.0, "weight": 2, "radius": 6, "dash": ""}
+            "opacity": 1.0, "weight": 2, "radius": 6, "dash": "", "symbol": "circle"}
 
 
 @dataclass(frozen=True)
@@ -118,15 +118,32 @@ class Layer:
     styles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # each feature's geometry in Web Mercator (EPSG:3857), in data order, for the print figures
     projected: tuple[Any, ...] = field(default=(), repr=False)
-    # colour by a property (style.fill_color.by): the classes in legend order, each {"label": {lang:
-    # text}, "fill": colour, "styles": like `styles`, with the class's fill}, and each feature's
-    # class, in data order (styles.feature_classes); both empty when the layer has one colour
-    classes: tuple[dict[str, Any], ...] = ()
-    class_of: tuple[int, ...] = field(default=(), repr=False)
+    # style keys decided per feature by a property (styles.layer_classes): the legend's keys, each
+    # {"by", "title": {lang: text}, "classes": ({"label": {lang: text}, "styles": like `styles`}, ...)},
+    # and per key each feature's class; the distinct looks features are drawn in, and each
+    # feature's look, in data order. All empty when every feature looks alike.
+    keys: tuple[dict[str, Any], ...] = ()
+    key_of: tuple[tuple[int, ...], ...] = field(default=(), repr=False)
+    looks: tuple[dict[str, dict[str, dict[str, Any]]], ...] = field(default=(), repr=False)
+    look_of: tuple[int, ...] = field(default=(), repr=False)
+    # dots sized by a number (styles.feature_sizes): the legend's key {"by", "title", "samples":
+    # ({"label", "radius"}, ...)} and each feature's radius as a factor of the layer's
+    sizes: dict[str, Any] | None = None
+    size_of: tuple[float, ...] = field(default=(), repr=False)
+    icon: str = ""  # the image its dots are drawn as (style.icon), a data: URI
 
     def styles_of(self, index: int) -> dict[str, dict[str, dict[str, Any]]]:
-        """The styles the feature at `index` (data order) is drawn in: its class's, or the layer's."""
-        return self.classes[self.class_of[index]]["styles"] if self.classes else self.styles
+        """The styles the feature at `index` (data order) is drawn in: its look's, or the layer's;
+        a sized dot's radii scaled to its value."""
+        styles = self.looks[self.look_of[index]] if self.looks else self.styles
+        if not self.size_of or "point" not in styles:
+            return styles
+        return sized_styles(styles, self.size_of[index])
+
+    @property
+    def classed(self) -> bool:
+        """Whether the legend explains its features by classes or sizes rather than one sign."""
+        return bool(self.keys or self.sizes)
 
     @property
     def feature_ids(self) -> list[str]:
@@ -209,11 +226,15 @@ class Story:
         return [layer.id for layer in self.layers if layer.id in wanted or layer.kind == "context"]
 
 
+# model fields that hold no texts per language: kept as they are when a story keeps one language
+_NOT_TEXTS = ("data", "projected", "images", "templates", "opacity", "key_of", "look_of", "looks", "size_of")
+
+
 def _only(value: Any, languages: set[str], lang: str) -> Any:
     """Recursively keep one language of every {lang: text} mapping in the model."""
     if dataclasses.is_dataclass(value):
         changes = {f.name: _only(getattr(value, f.name), languages, lang) for f in dataclasses.fields(value)
-                   if f.name not in ("data", "projected", "images", "templates", "opacity", "class_of")}  # not texts: kept as they are
+                   if f.name not in _NOT_TEXTS}
         if isinstance(value, Story):
             changes["languages"] = (lang,)
         return dataclasses.replace(value, **changes)

@@ -32,7 +32,7 @@ from . import __version__, compact, images
 from .load import UI_TEXT
 from .figures import Figures
 from .model import Chapter, Layer, Story, property_text
-from .styles import CAMERA
+from .styles import CAMERA, SYMBOLS, symbol_extent, symbol_points
 from .theme import page_css, palette
 
 __all__ = [
@@ -175,9 +175,23 @@ def _layer_json(layer: Layer) -> dict[str, Any]:
     }
     if layer.time:
         out["years"] = [list(pair) for pair in layer.years]
-    if layer.classes:  # colour by a property: the classes' styles, and one class index per feature
-        out["classes"] = [{"label": c["label"], "styles": c["styles"]} for c in layer.classes]
-        out["class_of"] = list(layer.class_of)
+    out.update(_classes_json(layer))
+    return out
+
+
+def _classes_json(layer: Layer) -> dict[str, Any]:
+    """Style decided per feature: the looks and each feature's look; the keys' titles and class
+    labels and each feature's class (for its popup); the sized dots' factors; the icon."""
+    out: dict[str, Any] = {}
+    if layer.looks:
+        out["looks"], out["look_of"] = list(layer.looks), list(layer.look_of)
+    if layer.keys:
+        out["keys"] = [{"title": key["title"], "labels": [c["label"] for c in key["classes"]]} for key in layer.keys]
+        out["key_of"] = [list(index) for index in layer.key_of]
+    if layer.size_of:
+        out["size_of"] = list(layer.size_of)
+    if layer.icon:
+        out["icon"] = layer.icon
     return out
 
 
@@ -210,6 +224,7 @@ def page_data(story: Story) -> dict[str, Any]:
         "languages": list(story.languages),
         "view": story.view.to_json(),
         "camera": CAMERA,
+        "symbols": SYMBOLS,
         "layers": [_layer_json(layer) for layer in story.layers],
         "chapters": [_chapter_json(story, chapter) for chapter in story.chapters],
         "timeline": list(story.timeline) if story.timeline else None,
@@ -276,6 +291,9 @@ def _environment(overrides: dict[str, str] | None = None, prepared: dict[str, im
     env.globals["chart"] = timeline_chart
     env.globals["map_description"] = map_description
     env.globals["property_text"] = property_text
+    env.globals["symbols"] = SYMBOLS
+    env.globals["symbol_points"] = symbol_points
+    env.globals["symbol_extent"] = symbol_extent
     return env
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from . import images, model, theme
+from . import images, model, styles, theme
 from .errors import Problem, StoryError
 from .load import ACCURACY_LEVELS, OUTPUT_CRS, DataFile, Document, StoryFiles, feature_id
 
@@ -80,7 +80,7 @@ def _unknown_keys(instance: dict, known: set[str], path: tuple, doc: Document) -
     return problems
 
 
-_JSON_TYPES = {"object": dict, "array": list, "string": str}
+_JSON_TYPES = {"object": dict, "array": list, "string": str, "number": (int, float)}
 
 
 def _choice_problems(error: jsonschema.ValidationError, doc: Document) -> list[Problem]:
@@ -388,24 +388,41 @@ def authoring_warnings(story: Document, layer_docs: dict[str, Document], chapter
 
 
 def class_problems(doc: Document) -> list[Problem]:
-    """A layer coloured by a property (style.fill_color as a mapping): the property named, one way
-    of colouring, and breaks that increase and match their colours."""
-    spec = (doc.data.get("style") or {}).get("fill_color")
-    if not isinstance(spec, dict):
-        return []
-    key = ("style", "fill_color")
+    """The style keys a layer decides per feature (styles.CLASSED_KEYS as mappings, and `radius`
+    as sizes): the property named, one way of classing, breaks that increase and match their
+    colours; an icon that is no symbol too."""
+    style = doc.data.get("style") or {}
+    problems = []
+    for name in styles.CLASSED_KEYS:
+        if isinstance(style.get(name), dict):
+            problems += _classing_problems(doc, name, style[name])
+    if isinstance(style.get("radius"), dict):
+        problems += _sizing_problems(doc, style["radius"])
+    if "icon" in style and isinstance(style.get("symbol"), (str, dict)):
+        problems.append(Problem("a layer's dots are drawn either as its 'icon' or as a 'symbol': remove one",
+                                doc.path, doc.place(("style", "symbol"))))
+    if "icon_size" in style and "icon" not in style:
+        problems.append(Problem("'icon_size' goes with 'icon'", doc.path, doc.place(("style", "icon_size"))))
+    return problems
+
+
+def _classing_problems(doc: Document, name: str, spec: dict[str, Any]) -> list[Problem]:
+    key = ("style", name)
     problems = []
     if "by" not in spec:
-        problems.append(Problem("needs 'by': the property that decides each feature's colour", doc.path, doc.place(key)))
-    ways = [way for way in ("categories", "palette", "breaks") if way in spec]
+        problems.append(Problem(f"needs 'by': the property that decides each feature's {name}", doc.path, doc.place(key)))
+    ways = [way for way in ("categories", "palette", "breaks", "method") if way in spec]
     if len(ways) != 1:
-        problems.append(Problem("needs exactly one of 'categories' (a colour per value), 'palette' (a named palette) "
-                                f"or 'breaks' with 'colours' (classes of a number); found {', '.join(ways) or 'none'}",
-                                doc.path, doc.place(key)))
-    if "colours" in spec and "breaks" not in spec:
-        problems.append(Problem("'colours' go with 'breaks'", doc.path, doc.place((*key, "colours"))))
+        problems.append(Problem("needs exactly one of 'categories' (a value per category), 'palette' (a named palette), "
+                                "'breaks' with 'colours' (classes of a number) or 'method' with 'colours' (classes "
+                                f"computed from the numbers); found {', '.join(ways) or 'none'}", doc.path, doc.place(key)))
+    if "colours" in spec and not ({"breaks", "method"} & set(spec)):
+        problems.append(Problem("'colours' go with 'breaks' or 'method'", doc.path, doc.place((*key, "colours"))))
+    if "classes" in spec and "method" not in spec:
+        problems.append(Problem("'classes' goes with 'method'", doc.path, doc.place((*key, "classes"))))
+    colours = spec.get("colours", [])
     if "breaks" in spec:
-        breaks, colours = spec["breaks"], spec.get("colours", [])
+        breaks = spec["breaks"]
         if any(b >= a for a, b in zip(breaks[1:], breaks, strict=False)):
             problems.append(Problem(f"breaks must increase, each larger than the one before: {breaks}",
                                     doc.path, doc.place((*key, "breaks"))))
@@ -413,16 +430,75 @@ def class_problems(doc: Document) -> list[Problem]:
             problems.append(Problem(f"{len(breaks)} breaks make {len(breaks) + 1} classes, so 'colours' needs "
                                     f"{len(breaks) + 1} colours, not {len(colours)}",
                                     doc.path, doc.place((*key, "colours" if "colours" in spec else "breaks"))))
+    if "method" in spec:
+        if "colours" not in spec:
+            problems.append(Problem(f"'method: {spec['method']}' needs 'colours': one colour per class, lightest or "
+                                    "least first", doc.path, doc.place((*key, "method"))))
+        elif "classes" in spec and spec["classes"] != len(colours):
+            problems.append(Problem(f"'classes: {spec['classes']}' needs {spec['classes']} colours, not {len(colours)}",
+                                    doc.path, doc.place((*key, "colours"))))
     return problems
 
 
-def class_property_problems(doc: Document, rows: list[dict]) -> list[Problem]:
-    """A warning when the property a layer colours its features by is on none of them."""
-    spec = (doc.data.get("style") or {}).get("fill_color")
-    if not isinstance(spec, dict) or "by" not in spec or any(spec["by"] in props for props in rows):
+def _sizing_problems(doc: Document, spec: dict[str, Any]) -> list[Problem]:
+    key = ("style", "radius")
+    if "by" not in spec or "max" not in spec:
+        return [Problem("a radius by a number needs 'by' (the property) and 'max' (the radius of the greatest value, "
+                        "in px)", doc.path, doc.place(key))]
+    if spec.get("min", styles.SIZE_MIN) >= spec["max"]:
+        return [Problem(f"'min' ({spec.get('min', styles.SIZE_MIN)}) must be smaller than 'max' ({spec['max']})",
+                        doc.path, doc.place((*key, "min" if "min" in spec else "max")))]
+    return []
+
+
+def class_property_problems(doc: Document, features: list[dict], data_path: Path) -> list[Problem]:
+    """The properties a layer's style is decided by, against its features: a warning when no feature
+    has one; an error naming the feature whose value is not a number where classes or sizes of a
+    number need one, and when the numbers cannot make the classes asked for."""
+    style = doc.data.get("style") or {}
+    rows = [f.get("properties") or {} for f in features]
+    problems = []
+    for name in (*styles.CLASSED_KEYS, "radius"):
+        spec = style.get(name)
+        if not isinstance(spec, dict) or "by" not in spec:
+            continue
+        by, place = spec["by"], doc.place(("style", name, "by"))
+        if not any(by in props for props in rows):
+            problems.append(Problem(f"no feature has the property {by!r} that {name} is decided by: every feature gets "
+                                    "the layer's plain " + ("radius" if name == "radius" else "style"), doc.path, place,
+                                    "warning"))
+            continue
+        if name != "radius" and "method" not in spec:
+            continue
+        named = [(f"feature {n} ({feature_id(f, doc.path.stem, n)!r}) of {data_path.name}", props.get(by))
+                 for n, (f, props) in enumerate(zip(features, rows, strict=True), start=1)]
+        problems += _number_problems(doc, name, spec, named)
+    return problems
+
+
+def _number_problems(doc: Document, name: str, spec: dict[str, Any], named: list[tuple[str, Any]]) -> list[Problem]:
+    """Classes computed from a property's numbers, or sizes by them: every value a number (or
+    missing), sizes none below zero, and enough different numbers for the classes. `named`: each
+    feature's name for messages, and its value."""
+    by, place = spec["by"], doc.place(("style", name, "by"))
+    values = [value for _, value in named]
+    for feature, value in named:
+        if value is None:
+            continue
+        if styles.as_number(value) is None:
+            return [Problem(f"{feature} has {by} = {value!r}, not a number; {name} needs a number in {by!r} of every "
+                            "feature that has it (or leave the property out of that feature)", doc.path, place)]
+        if name == "radius" and styles.as_number(value) < 0:
+            return [Problem(f"{feature} has {by} = {value!r}: sizes show amounts of zero or more", doc.path, place)]
+    if name == "radius":
+        if not any(styles.as_number(v) for v in values if v is not None):
+            return [Problem(f"no feature has a {by} above zero: there is nothing to size the dots by", doc.path, place)]
         return []
-    return [Problem(f"no feature has the property {spec['by']!r} that fill_color is decided by: every feature gets "
-                    "the layer's plain colour", doc.path, doc.place(("style", "fill_color", "by")), "warning")]
+    try:
+        styles.class_breaks(spec["method"], len(spec.get("colours", [])) or spec.get("classes", 2), values)
+    except ValueError as exc:
+        return [Problem(f"{by!r} {exc}", doc.path, doc.place(("style", name, "classes" if "classes" in spec else "colours")))]
+    return []
 
 
 def declared_crs(collection: Any, layer_crs: str | None, path: Path) -> CRS:
@@ -461,9 +537,9 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
     layer_docs = {}
     for layer_id, doc in files.layers.items():
         found = schema_problems(doc, "layer")
-        found = found or class_problems(doc)
+        found = found or class_problems(doc) + images.icon_problems(doc, files.root)
         problems += found
-        if not found:
+        if not any(problem.level == "error" for problem in found):  # a misnamed icon is only a warning
             layer_docs[layer_id] = doc
     sound = set()
     for layer_id, data in files.data.items():
@@ -471,8 +547,7 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
         problems += found
         if not found and layer_id in layer_docs:
             sound.add(layer_id)
-            problems += class_property_problems(layer_docs[layer_id], [f.get("properties") or {}
-                                                                       for f in data.collection["features"]])
+            problems += class_property_problems(layer_docs[layer_id], data.collection["features"], data.path)
     chapters = {}
     for key, doc in files.chapters.items():
         found = schema_problems(doc, "chapter")

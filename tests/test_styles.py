@@ -114,7 +114,7 @@ def test_print_figures_draw_the_model_styles():
             look = "highlight" if lit else "dimmed" if dimmed else "base"
             styles = layer.styles_of(layer.feature_ids.index(shape["feature"]))  # its class's, if classed
             model = styles[kind_of(layer, shape["feature"])][look]
-            expected = {k.replace("_", "-"): v for k, v in model.items() if k != "radius"}
+            expected = {k.replace("_", "-"): v for k, v in model.items() if k not in ("radius", "symbol")}
             expected["fill"] = model["fill"] or "none"
             if layer.id in chapter.opacity:  # the chapter shows the layer faded
                 expected["opacity"] = chapter.opacity[layer.id]
@@ -141,6 +141,7 @@ def leaflet(style):
            "fillColor": style["fill"], "fillOpacity": style["fill_opacity"], "dashArray": style["stroke_dasharray"]}
     if "radius" in style:
         out["radius"] = style["radius"]
+        out["symbol"] = style["symbol"]
     return out
 
 
@@ -156,7 +157,7 @@ def test_the_live_map_draws_the_model_highlight_dimmed_and_base_styles(built, br
     traffic = watch(page)
     page.goto(f"{url}#{chapter.id}")
     wait_until(page, f"window.storymap && storymap.active === '{chapter.id}'")
-    keys = ["color", "weight", "opacity", "fillColor", "fillOpacity", "dashArray", "radius"]
+    keys = ["color", "weight", "opacity", "fillColor", "fillOpacity", "dashArray", "radius", "symbol"]
 
     def options(fid):
         return page.evaluate("([id, keys]) => { const o = storymap.feature(id).options;"
@@ -184,7 +185,7 @@ def test_categories_give_each_listed_value_its_colour_and_the_rest_the_plain_one
     spec = {"by": "kind", "categories": {"mine": "#111111", "coking": "#D55E00"},
             "labels": {"mine": {"en": "Mine", "de": "Zeche"}}}
     classes, index = feature_classes(spec, ["coking", "mine", "brewery", None, "mine"], "#999999", WORDS)
-    assert [c["fill"] for c in classes] == ["#111111", "#D55E00", "#999999"]
+    assert [c["value"] for c in classes] == ["#111111", "#D55E00", "#999999"]
     assert [c["label"] for c in classes] == [{"en": "Mine", "de": "Zeche"}, {"en": "coking", "de": "coking"},
                                              {"en": "other", "de": "sonstige"}]
     assert index == [1, 0, 2, 2, 0]
@@ -195,7 +196,7 @@ def test_categories_give_each_listed_value_its_colour_and_the_rest_the_plain_one
 def test_a_named_palette_colours_the_values_in_their_order():
     classes, index = feature_classes({"by": "n", "palette": "okabe-ito"}, [10, 2, "2", None], "#999999", WORDS)
     assert [c["label"]["en"] for c in classes] == ["2", "10", "other"]
-    assert [c["fill"] for c in classes] == ["#E69F00", "#56B4E9", "#999999"]
+    assert [c["value"] for c in classes] == ["#E69F00", "#56B4E9", "#999999"]
     assert index == [1, 0, 0, 2]
 
 
@@ -205,7 +206,7 @@ def test_breaks_make_classes_in_words_and_a_value_at_a_break_starts_the_next():
     classes, index = feature_classes(spec, values, "#999999", WORDS)
     assert [c["label"]["en"] for c in classes] == ["before 1900", "1900–1959", "1960–1969", "1970 and later", "no value"]
     assert [c["label"]["de"] for c in classes] == ["vor 1900", "1900–1959", "1960–1969", "ab 1970", "ohne Angabe"]
-    assert [c["fill"] for c in classes] == ["#111", "#222", "#333", "#444", "#999999"]
+    assert [c["value"] for c in classes] == ["#111", "#222", "#333", "#444", "#999999"]
     assert index == [0, 1, 1, 2, 2, 3, 3, 4, 4, 2]
 
 
@@ -225,12 +226,12 @@ def test_the_model_and_the_page_carry_the_classes_and_one_index_per_feature(stor
     _classed_story(story_dir, '{by: year, breaks: [1950], colours: ["#0072B2", "#D55E00"]}')
     story, _ = pipeline.read_story(story_dir)
     sites = story.layer("sites")
-    assert sites.class_of == (0, 1)  # a: 1900, b: 2000
+    assert sites.key_of == ((0, 1),)  # a: 1900, b: 2000
     assert sites.styles_of(1)["point"]["base"]["fill"] == "#D55E00"
     assert sites.styles_of(1)["point"]["highlight"]["fill"] == "#D55E00"
     data = next(layer for layer in render.page_data(story)["layers"] if layer["id"] == "sites")
-    assert data["class_of"] == [0, 1]
-    assert [c["label"]["de"] for c in data["classes"]] == ["vor 1950", "ab 1950"]
+    assert data["look_of"] == [0, 1] and data["key_of"] == [[0, 1]]
+    assert [label["de"] for label in data["keys"][0]["labels"]] == ["vor 1950", "ab 1950"]
 
 
 def test_the_live_map_and_the_legend_show_the_classes(story_dir, browser, tmp_path):

@@ -8,7 +8,7 @@ function bindLabel(layer, permanent) {
   if (permanent) {
     layer.bindTooltip(content, { permanent: true, direction: "auto", className: "sm-label" }).openTooltip();
   } else {
-    layer.bindTooltip(content, { sticky: !(layer instanceof L.CircleMarker) });
+    layer.bindTooltip(content, { sticky: !layer.getLatLng });
   }
 }
 

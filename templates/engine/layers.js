@@ -3,7 +3,8 @@
  * hiding layers; and the year filter. */
 
 // The model's neutral style keys as Leaflet path options: a renaming, never a rule of its own.
-function leafletStyle(style) {
+// `size` (optional): a sized dot's radius as a factor of its layer's (layer.size_of).
+function leafletStyle(style, size) {
   const out = {
     color: style.stroke,
     weight: style.stroke_width,
@@ -13,8 +14,59 @@ function leafletStyle(style) {
     fillOpacity: style.fill_opacity,
     dashArray: style.stroke_dasharray,
   };
-  if (style.radius !== undefined) out.radius = style.radius;
+  if (style.radius !== undefined) {
+    out.radius = size === undefined ? style.radius : style.radius * size;
+    out.symbol = style.symbol;
+  }
   return out;
+}
+
+// A dot drawn as one of the model's symbols (page data `symbols`: corners in units of the radius,
+// y downwards). A CircleMarker in all else, so it is highlighted, dimmed, faded, clicked and
+// hovered exactly like a dot, on SVG and canvas alike.
+const ShapeMarker = L.CircleMarker.extend({
+  _updatePath: function () {
+    const p = this._point;
+    const r = this._radius;
+    this._parts = this._empty() ? [] : [this.options.shape.map(function (xy) {
+      return L.point(p.x + xy[0] * r, p.y + xy[1] * r);
+    })];
+    this._renderer._updatePoly(this, true);
+  },
+});
+
+// A dot drawn as the layer's icon (an image embedded in the page): sized by its style's radius,
+// faded by its stroke opacity, ringed in its stroke colour, so that highlight and dimming read as
+// they do for dots.
+const IconMarker = L.Marker.extend({
+  setStyle: function (style) {
+    if (style.radius === undefined) return this; // L.GeoJSON's empty style for dots (see buildLayer)
+    const size = 2 * style.radius;
+    this.options.smStyle = style;
+    this.setIcon(L.icon({ iconUrl: this.options.iconUrl, iconSize: [size, size], className: "sm-icon" }));
+    this.setOpacity(style.opacity);
+    this._ring();
+    return this;
+  },
+  onAdd: function (map) {
+    this.setStyle(this.options.smStyle); // off the map: sets the icon the element is made from
+    L.Marker.prototype.onAdd.call(this, map);
+    this._ring();
+  },
+  _ring: function () {
+    const node = this.getElement();
+    const style = this.options.smStyle;
+    if (node) node.style.filter = "drop-shadow(0 0 " + style.weight / 2 + "px " + style.color + ")";
+  },
+});
+
+function dot(latlng, style, options) {
+  if (style.symbol === "icon") {
+    return new IconMarker(latlng, Object.assign({}, options, { keyboard: false, smStyle: style }));
+  }
+  const shape = state.data.symbols[style.symbol];
+  const all = Object.assign(style, options);
+  return shape && shape.length ? new ShapeMarker(latlng, Object.assign(all, { shape: shape })) : L.circleMarker(latlng, all);
 }
 
 function styleKind(feature) {
@@ -25,8 +77,8 @@ function styleKind(feature) {
 
 // A feature's Leaflet style in one of the model's states: "base", "highlight" or "dimmed".
 function featureStyle(id, look) {
-  const feature = state.features[id].feature;
-  return leafletStyle(state.stylesOf[id][styleKind(feature)][look]);
+  const layer = state.features[id];
+  return leafletStyle(state.stylesOf[id][styleKind(layer.feature)][look], layer.smSize);
 }
 
 function pane(name, zIndex) {
@@ -47,15 +99,18 @@ function buildLayer(layerDef, index) {
     : [undefined, undefined];
   // Context layers are backdrop: they must not catch clicks meant for the story's features.
   const interactive = layerDef.kind !== "context";
-  // A layer coloured by a property sends its classes' styles and each feature's class, in data order.
-  const classStyles = {};
-  if (layerDef.classes) {
-    layerDef.data.features.forEach(function (feature, i) {
-      classStyles[feature.id] = layerDef.classes[layerDef.class_of[i]].styles;
-    });
-  }
-  const stylesOf = function (feature) { return classStyles[feature.id] || layerDef.styles; };
-  const base = function (feature) { return leafletStyle(stylesOf(feature)[styleKind(feature)].base); };
+  // A layer whose style is decided per feature sends its looks and each feature's look, in data
+  // order; sized dots a factor of their radius each.
+  const lookOf = {};
+  const sizeOf = {};
+  layerDef.data.features.forEach(function (feature, i) {
+    if (layerDef.looks) lookOf[feature.id] = layerDef.looks[layerDef.look_of[i]];
+    if (layerDef.size_of) sizeOf[feature.id] = layerDef.size_of[i];
+  });
+  const stylesOf = function (feature) { return lookOf[feature.id] || layerDef.styles; };
+  const base = function (feature) {
+    return leafletStyle(stylesOf(feature)[styleKind(feature)].base, sizeOf[feature.id]);
+  };
   const group = new SlicedGeoJSON(layerDef.data, {
     pane: shapesPane,
     style: function (feature) {
@@ -64,14 +119,15 @@ function buildLayer(layerDef, index) {
       return Object.assign(base(feature), { interactive: interactive, renderer: renderers[0] });
     },
     pointToLayer: function (feature, latlng) {
-      return L.circleMarker(latlng, Object.assign(base(feature), {
-        interactive: interactive, pane: pointsPane, renderer: renderers[1],
-      }));
+      return dot(latlng, base(feature), {
+        interactive: interactive, pane: pointsPane, renderer: renderers[1], iconUrl: layerDef.icon,
+      });
     },
     onEachFeature: function (feature, leafletLayer) {
       state.features[feature.id] = leafletLayer;
       state.layerOf[feature.id] = layerDef;
       state.stylesOf[feature.id] = stylesOf(feature);
+      leafletLayer.smSize = sizeOf[feature.id];
       if (!interactive) return;
       leafletLayer.bindPopup(function () { return popupContent(layerDef, feature); });
       bindLabel(leafletLayer, false);

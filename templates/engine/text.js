@@ -36,6 +36,7 @@ function popupContent(layerDef, feature) {
     if (value === undefined || value === null || value === "") return;
     addRow(list, localised(field.label) || field.key, typeof value === "object" ? JSON.stringify(value) : value);
   });
+  classRows(layerDef, feature).forEach(function (row) { addRow(list, row[0], row[1]); });
   const ui = state.data.ui[state.language];
   if (props.area_ha != null) addRow(list, ui.area, props.area_ha + " ha");
   if (props.length_km != null) addRow(list, ui.length, props.length_km + " km");
@@ -43,6 +44,16 @@ function popupContent(layerDef, feature) {
   addSource(list, ui, property(props, "source"), safeUrl(props.source_url));
   if (list.childNodes.length) box.appendChild(list);
   return box;
+}
+
+// The classes a feature is in, when its layer decides its style by a property (layer.keys): one
+// [title, class label] row per key, e.g. ["Closed", "1960–1969"], in the current language.
+function classRows(layerDef, feature) {
+  if (!layerDef.keys) return [];
+  const index = layerDef.data.features.indexOf(feature);
+  return layerDef.keys.map(function (key, k) {
+    return [localised(key.title), localised(key.labels[layerDef.key_of[k][index]])];
+  });
 }
 
 // A known accuracy level reads as its word and what it means; any other value as written.
