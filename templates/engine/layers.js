@@ -92,10 +92,14 @@ function layerGroup(id) {
   return state.layers[id];
 }
 
-// Every layer, built; frozen once complete, as the API hands it out.
+// Every layer, built, in drawing order (whatever order they were built in), frozen as the API
+// hands it out.
 function allLayers() {
-  state.data.layers.forEach(function (layerDef) { layerGroup(layerDef.id); });
-  return Object.freeze(state.layers);
+  if (Object.isFrozen(state.layers)) return state.layers;
+  const ordered = {};
+  state.data.layers.forEach(function (layerDef) { ordered[layerDef.id] = layerGroup(layerDef.id); });
+  state.layers = Object.freeze(ordered);
+  return state.layers;
 }
 
 // The Leaflet layer of one feature, its layer built if needed; undefined for an unknown id.
