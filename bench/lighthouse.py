@@ -166,7 +166,7 @@ def section(results: dict) -> list[str]:
               f"- Median of {results['runs']} runs per page and preset (Lighthouse's default mobile preset "
               "with its simulated throttling, and `--preset=desktop`). Both pages and their tiles (one "
               "blank PNG for every tile) come from the benchmark's own server on 127.0.0.1: no request "
-              "leaves the machine. folium's page loads its assets from local copies (see below).",
+              "leaves the machine. folium's page loads its assets from local copies (see section 1).",
               "- One run, as `bench/lighthouse.py` makes it (from the repository's root; `--preset=desktop` "
               "added for desktop):", "",
               f"      CHROME_PATH={CHROME} {results['command']}", ""]

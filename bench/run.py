@@ -1,6 +1,7 @@
 """Run every benchmark and write docs/benchmarks.md and docs/benchmarks.svg.
 
-    pip install -e ".[bench]"     # matplotlib, topojson (and npm for folium's assets)
+    pip install -e ".[bench]"     # matplotlib, topojson (and npm: folium's assets, and Lighthouse,
+                                  # which bench/lighthouse.py installs with `npm install` in bench/)
     python bench/run.py           # a few minutes on 2 cores; --quick skips the 100k build
 
 Benchmarks are not tests: they measure, compare against a plain folium page of the same data in
@@ -197,7 +198,7 @@ def main() -> None:
     docs = REPO / "docs"
     plot(weights, scaling, docs / "benchmarks.svg")
     lines = ["# Benchmarks", "",
-             f"Written by `python bench/run.py` (storymap {__version__}, Python {platform.python_version()}, "
+             f"Written by `python bench/run.py{' --quick' if args.quick else ''}` (storymap {__version__}, Python {platform.python_version()}, "
              f"{platform.machine()}, 2 cores). Numbers vary from run to run by a few per cent; ratios against "
              "folium are measured in the same run.", "", "![Page weight and build time](benchmarks.svg)", ""]
     lines += (weight_section(*weights, one_language) + timing_section(timing) + lighthouse.section(audits)

@@ -110,6 +110,7 @@ function featureLayer(id) {
 }
 
 const fading = {}; // layer id -> timer of a pending fade-out
+const appearing = {}; // layer id -> animation frame that starts a fade-in
 
 function setOpacity(group, value) {
   group.smPanes.forEach(function (node) { node.style.opacity = value; });
@@ -119,19 +120,31 @@ function setOpacity(group, value) {
 // `instant`: appear without fading in (the page's first view).
 function showLayer(id, opacity, instant) {
   const group = layerGroup(id);
+  const target = String(opacity === undefined ? 1 : opacity);
   clearTimeout(fading[id]);
   delete fading[id];
+  cancelAnimationFrame(appearing[id]);
+  delete appearing[id];
   if (!state.map.hasLayer(group)) {
     setOpacity(group, "0");
     group.addTo(state.map);
-    if (!instant) void group.smPanes[0].offsetWidth; // commit opacity 0 so that the change below animates
+    if (!instant) {
+      // The fade starts once a frame has drawn opacity 0: reading the layout here to commit it
+      // would make the browser lay out the page in the middle of a chapter change.
+      appearing[id] = requestAnimationFrame(function () {
+        appearing[id] = requestAnimationFrame(function () { delete appearing[id]; setOpacity(group, target); });
+      });
+      return;
+    }
   }
-  setOpacity(group, String(opacity === undefined ? 1 : opacity));
+  setOpacity(group, target);
 }
 
 function hideLayer(id) {
   const group = state.layers[id];
   if (!group || !state.map.hasLayer(group) || fading[id]) return;
+  cancelAnimationFrame(appearing[id]);
+  delete appearing[id];
   setOpacity(group, "0");
   const remove = function () { delete fading[id]; state.map.removeLayer(group); };
   if (reducedMotion) remove();
