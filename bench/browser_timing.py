@@ -1,5 +1,6 @@
-"""Benchmark 2: time to ready, chapter switches and long tasks, in headless Chromium
-(file:// pages, every network request blocked)."""
+"""Benchmark 2: startup (long tasks until the first view's layers are painted), time to ready,
+chapter switches and long tasks while scrolling, in headless Chromium (file:// pages, every
+network request blocked)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,21 @@ new PerformanceObserver(list => list.getEntries().forEach(e => window.__longTask
 """
 
 
+# Each animation frame: how many map shapes (SVG paths, canvases) the page has. Measured alike on
+# both pages: the layers are painted at the first frame that has all the shapes the settled page has.
+SHAPES_PER_FRAME = """
+window.__frames = [];
+(function count(time) {
+  __frames.push([time, document.querySelectorAll('.leaflet-map-pane path, .leaflet-map-pane canvas').length]);
+  if (time < 15000) requestAnimationFrame(count);
+})(0);
+"""
+
+
 def _page(browser, url: str):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.add_init_script(LONG_TASKS)
+    context.add_init_script(SHAPES_PER_FRAME)
     page = context.new_page()
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
     page.goto(url, wait_until="load")
@@ -40,6 +53,25 @@ def time_to_ready(browser, url: str, ours: bool, runs: int) -> float:
         samples.append(_ready_ms(page, ours))
         context.close()
     return statistics.median(samples)
+
+
+def startup(browser, url: str, runs: int) -> dict:
+    """Median over `runs` page loads: milliseconds from navigation until the first view's layers are
+    painted, and the long tasks (> 50 ms) until then: how many, and the longest."""
+    painted, counts, longest = [], [], []
+    for _ in range(runs):
+        context, page = _page(browser, url)
+        page.wait_for_timeout(2000)  # settled: every layer of the first view is on the map
+        frames = page.evaluate("() => window.__frames")
+        final = frames[-1][1]
+        at = next(time for time, shapes in frames if shapes >= final and time > 0)
+        tasks = [d for t, d in page.evaluate("() => window.__longTasks") if t < at and d > 50]
+        context.close()
+        painted.append(at)
+        counts.append(len(tasks))
+        longest.append(max(tasks, default=0.0))
+    return {"painted_ms": statistics.median(painted), "long_tasks": statistics.median(counts),
+            "longest_ms": statistics.median(longest)}
 
 
 OUR_SWITCH = """async (ids) => {
@@ -107,6 +139,8 @@ def long_tasks_while_scrolling(browser, url: str) -> dict:
 def run(our_url: str, folium_url: str, chapters: list[dict], stress_url: str, runs: int = 5) -> dict:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        ours_startup = startup(browser, our_url, runs)
+        folium_startup = startup(browser, folium_url, runs)
         ours_ready = time_to_ready(browser, our_url, True, runs)
         folium_ready = time_to_ready(browser, folium_url, False, runs)
         ours_switch = chapter_switch_ms(browser, our_url, chapters, True)
@@ -116,6 +150,7 @@ def run(our_url: str, folium_url: str, chapters: list[dict], stress_url: str, ru
         stress_scroll = long_tasks_while_scrolling(browser, stress_url)
         browser.close()
     return {
+        "startup": {"storymap": ours_startup, "folium": folium_startup},
         "ready_ms": {"storymap": ours_ready, "folium": folium_ready},
         "switch_ms": {"storymap": ours_switch, "folium": folium_switch},
         "long_tasks": {"Bochum story": scroll, "10,000-feature stress story": stress_scroll},

@@ -60,12 +60,14 @@ def asset_files() -> dict[str, Path]:
     return {url: _package(spec) / "package" / inner for url, (spec, inner) in NPM_ASSETS.items()}
 
 
-def build_folium_page(story: Story, out: Path) -> tuple[Path, dict[str, Path]]:
-    """Write folium's page of the story's layers to out/index.html, with its assets beside it.
+def build_folium_page(story: Story, out: Path, tiles: str | None = None) -> tuple[Path, dict[str, Path]]:
+    """Write folium's page of the story's layers to out/index.html, with its assets beside it;
+    `tiles`: a tile URL template instead of folium's default OpenStreetMap tiles.
 
     Returns the page and the assets it loads (URL -> local file)."""
     view = story.view
-    m = folium.Map(location=list(view.center or (51.47, 7.22)), zoom_start=view.zoom or 12, tiles="OpenStreetMap")
+    m = folium.Map(location=list(view.center or (51.47, 7.22)), zoom_start=view.zoom or 12,
+                   tiles=tiles or "OpenStreetMap", attr=story.basemap["attribution"] if tiles else None)
     for layer in story.layers:
         style = layer.style
         fields = [f["key"] for f in layer.popup]

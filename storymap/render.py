@@ -349,11 +349,13 @@ def _csp_hash(code: str) -> str:
 
 
 def _tile_origin(url: str) -> str:
-    """The origin the basemap's tiles come from, e.g. https://tile.openstreetmap.org or https://*.example.org."""
-    host = urlsplit(url.replace("{s}", "subdomain")).netloc
+    """The origin the basemap's tiles come from, e.g. https://tile.openstreetmap.org or https://*.example.org
+    (a story's basemap is https; the benchmarks serve theirs from http://127.0.0.1)."""
+    parts = urlsplit(url.replace("{s}", "subdomain"))
+    host = parts.netloc
     if "{s}" in url:
         host = "*." + host.split(".", 1)[1]
-    return f"https://{host}"
+    return f"{parts.scheme}://{host}"
 
 
 def content_security_policy(scripts: list[str], styles: list[str], basemap_url: str, dev: bool = False,
@@ -425,8 +427,10 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
     if handout:
         # Static: no script at all; the print style sheet is the screen style too.
         map_html, scripts, styles = Markup(""), [], [_asset("storymap.css"), print_css]
+        head_script = None
     else:
         map_html, map_script = _map_parts(story)
+        head_script = _asset("head.js")
         # Inline code is rendered here, not in the template, so that the CSP can name its exact hashes.
         scripts = [
             _inline(leaflet_js, "leaflet.js"),
@@ -452,10 +456,11 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         figures=Figures(story),
         qr=_qr_svg(story.url),
         data=script_json(page_data(story)),
+        head_script=head_script,
         scripts=scripts,
         styles=styles,
         print_css=None if handout else print_css,
-        csp=content_security_policy(scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
+        csp=content_security_policy(([head_script] if head_script else []) + scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
                                     dev=dev_build is not None, own_images=image_files is not None),
     )
     return Page(html, image_files or {})

@@ -7,7 +7,7 @@
   const api = window.storymap;
   const HASH = "explore";
   let returnTo = null;
-  let index = []; // the places search looks through, built once the story has started
+  let index = null; // the places search looks through, built at the first search
 
   const $ = function (selector) { return document.querySelector(selector); };
   const $all = function (selector) { return Array.from(document.querySelectorAll(selector)); };
@@ -193,6 +193,7 @@
     list.textContent = "";
     const folded = fold(query.trim());
     if (!folded) { $("#sm-search-status").textContent = ""; return []; }
+    if (!index) index = searchIndex();
     const hits = index.filter(function (entry) {
       return entry.folded.some(function (name) { return name.indexOf(folded) !== -1; });
     }).slice(0, 8);
@@ -412,7 +413,6 @@
   });
 
   document.addEventListener("storymap:ready", function () {
-    index = searchIndex();
     wire();
     const state = parseHash(location.hash);
     if (state) enter(state);

@@ -164,9 +164,9 @@ def test_the_page_carries_a_strict_content_security_policy(story_dir: Path):
     page = render.render_page(pipeline.read_story(story_dir)[0]).html
     csp = html.unescape(page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0])
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    # five scripts (Leaflet, story engine, explore, presentation, start), four style sheets (Leaflet, page,
-    # the theme's palette, print)
-    assert csp.count("'sha256-") == 9
+    # six scripts (the head's layout switch, Leaflet, story engine, explore, presentation, start), four
+    # style sheets (Leaflet, page, the theme's palette, print)
+    assert csp.count("'sha256-") == 10
     assert "img-src https://tile.openstreetmap.org data:" in csp
 
 

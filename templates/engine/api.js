@@ -27,7 +27,7 @@ function provide(mode, implementations) {
 
 const api = Object.freeze({
   get map() { return state.map; },
-  get layers() { return state.layers; },
+  get layers() { return allLayers(); },
   get chapters() { return state.chapters; },
   get active() { return state.active >= 0 ? state.data.chapters[state.active].id : null; },
   get language() { return state.language; },
@@ -43,7 +43,7 @@ const api = Object.freeze({
   visibleFeatures: visibleFeatures,
   showLayers: showOnly,
   highlight: function (ids) { setHighlight(ids || []); },
-  feature: function (id) { return state.features[id]; },
+  feature: featureLayer,
   layerOf: function (id) { return state.layerOf[id]; },
   setYear: setYear,
   setLanguage: setLanguage,

@@ -43,8 +43,8 @@ function showOverview(instant) {
 function showChapter(chapter, instant) {
   showOnly(chapter.layers, chapter.opacity);
   setYear(chapter.year);
-  setHighlight(chapter.highlight);
   moveTo(chapter.view, instant);
+  setHighlight(chapter.highlight); // after the move: a label takes its side from where the map now looks
 }
 
 function setHash(id) {

@@ -8,19 +8,17 @@
 
 const FADE_MS = 400; // a layer's fade, as long as the opacity transition in storymap.css
 const FLY_SECONDS = 1.2;
+const IDLE_TIMEOUT_MS = 2000; // work left for an idle moment is done by then at the latest
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-
-// Switch to the scripted layout now, before the map is created, so Leaflet measures its real size.
-document.documentElement.classList.replace("no-js", "js");
 
 // Private: the public API reads it through getters, so no caller can put the page out of step.
 const state = {
   data: null, // the story as embedded in the page (sm-data)
   map: null,
   basemap: null,
-  layers: {}, // layer id -> its Leaflet layer (SlicedGeoJSON)
-  features: {}, // feature id -> the Leaflet layer of that one feature
-  layerOf: {}, // feature id -> its layer's definition
+  layers: {}, // layer id -> its Leaflet layer (SlicedGeoJSON), once built (layers.js, layerGroup)
+  features: {}, // feature id -> the Leaflet layer of that one feature, once its layer is built
+  layerOf: {}, // feature id -> its layer's definition (from the data, before any layer is built)
   stylesOf: {}, // feature id -> its styles: its class's (layer.classes), or its layer's
   sections: [], // the chapters' elements, in reading order
   chapters: [], // [{id, title}] in the current language
@@ -42,6 +40,24 @@ function replaceUrl(url) {
   } catch (error) {
     if (error.name !== "SecurityError") throw error;
   }
+}
+
+// The page's start is cut into tasks so that none blocks the page for long (a long task delays the
+// first paint and the reader's first input). nextTask runs `fn` in a task of its own, after what the
+// browser has queued (a message, unlike setTimeout(0), is not held back 4 ms once nested); whenIdle
+// runs it when the browser has nothing else to do, or after IDLE_TIMEOUT_MS at the latest.
+const tasks = [];
+const channel = new MessageChannel();
+channel.port1.onmessage = function () { tasks.shift()(); };
+
+function nextTask(fn) {
+  tasks.push(fn);
+  channel.port2.postMessage(null);
+}
+
+function whenIdle(fn) {
+  if (window.requestIdleCallback) requestIdleCallback(function () { fn(); }, { timeout: IDLE_TIMEOUT_MS });
+  else setTimeout(fn, IDLE_TIMEOUT_MS / 10);
 }
 
 function emit(name, detail) {

@@ -1,12 +1,27 @@
 /* storymap engine — highlight: emphasised, labelled features, and the rest of their layer
  * stepping back. The looks come from the model (layer.styles: base, highlight, dimmed). */
 
+// A permanent label placed by its CSS (storymap.css shifts it by its own size) instead of by
+// measuring itself: Leaflet's tooltip reads its size when it opens and on every move of the map,
+// and each read lays out the page again — most of the cost of a chapter change with labels.
+// Like Leaflet's direction "auto": right of the point in the map's left half, else left of it.
+const Label = L.Tooltip.extend({
+  _setPosition: function (pos) {
+    const map = this._map;
+    const right = map.layerPointToContainerPoint(pos).x < map.latLngToContainerPoint(map.getCenter()).x;
+    L.DomUtil.removeClass(this._container, right ? "leaflet-tooltip-left" : "leaflet-tooltip-right");
+    L.DomUtil.addClass(this._container, right ? "leaflet-tooltip-right" : "leaflet-tooltip-left");
+    L.DomUtil.setPosition(this._container, pos);
+  },
+});
+
 function bindLabel(layer, permanent) {
   // Content is a function so that it is built in the current language each time it opens.
   layer.unbindTooltip();
   const content = function () { return element("span", "", nameOf(layer.feature)); };
   if (permanent) {
-    layer.bindTooltip(content, { permanent: true, direction: "auto", className: "sm-label" }).openTooltip();
+    const label = new Label({ permanent: true, direction: "auto", className: "sm-label" }, layer);
+    layer.bindTooltip(label.setContent(content)).openTooltip();
   } else {
     layer.bindTooltip(content, { sticky: !layer.getLatLng });
   }
@@ -25,6 +40,7 @@ function restyleLayer(layerId, look) {
 function setHighlight(ids) {
   // In a layer with highlighted features the others step back, so the highlight reads at a glance.
   // Only layers whose state changes are restyled: with thousands of features that is the cost.
+  ids.forEach(featureLayer); // their layers built, if they were not yet
   const dimmed = new Set(ids.map(function (id) { return state.layerOf[id].id; }));
   const lookOf = function (layerId) { return dimmed.has(layerId) ? "dimmed" : "base"; };
   const changed = new Set();

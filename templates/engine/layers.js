@@ -1,6 +1,8 @@
 /* storymap engine — layers: each layer of the story as a SlicedGeoJSON in two panes of its own,
  * styled from the model's styles (storymap/styles.py, sent as layer.styles); showing, fading and
- * hiding layers; and the year filter. */
+ * hiding layers; and the year filter. A layer is built when it is first needed (shown, or asked
+ * for through the API) or when the browser is idle: building every layer at once held up the
+ * page's start by more than 100 ms. */
 
 // The model's neutral style keys as Leaflet path options: a renaming, never a rule of its own.
 // `size` (optional): a sized dot's radius as a factor of its layer's (layer.size_of).
@@ -125,7 +127,6 @@ function buildLayer(layerDef, index) {
     },
     onEachFeature: function (feature, leafletLayer) {
       state.features[feature.id] = leafletLayer;
-      state.layerOf[feature.id] = layerDef;
       state.stylesOf[feature.id] = stylesOf(feature);
       leafletLayer.smSize = sizeOf[feature.id];
       if (!interactive) return;
@@ -137,55 +138,115 @@ function buildLayer(layerDef, index) {
   return group;
 }
 
+// The layer's Leaflet layer, built now if it was not yet (in the current year's filter).
+function layerGroup(id) {
+  if (state.layers[id]) return state.layers[id];
+  const index = state.data.layers.findIndex(function (layerDef) { return layerDef.id === id; });
+  const layerDef = state.data.layers[index];
+  state.layers[id] = buildLayer(layerDef, index);
+  if (state.year !== null) filterByYear(layerDef, state.year);
+  return state.layers[id];
+}
+
+// Every layer, built, in drawing order (whatever order they were built in), frozen as the API
+// hands it out.
+function allLayers() {
+  if (Object.isFrozen(state.layers)) return state.layers;
+  const ordered = {};
+  state.data.layers.forEach(function (layerDef) { ordered[layerDef.id] = layerGroup(layerDef.id); });
+  state.layers = Object.freeze(ordered);
+  return state.layers;
+}
+
+// The Leaflet layer of one feature, its layer built if needed; undefined for an unknown id.
+function featureLayer(id) {
+  if (!state.layerOf[id]) return undefined;
+  layerGroup(state.layerOf[id].id);
+  return state.features[id];
+}
+
 const fading = {}; // layer id -> timer of a pending fade-out
+const appearing = {}; // layer id -> animation frame that starts a fade-in
 
 function setOpacity(group, value) {
   group.smPanes.forEach(function (node) { node.style.opacity = value; });
 }
 
 // `opacity`: the layer's opacity as a whole (a chapter may show a layer faded), 1 when not given.
-function showLayer(id, opacity) {
-  const group = state.layers[id];
+// `instant`: appear without fading in (the page's first view).
+function showLayer(id, opacity, instant) {
+  const group = layerGroup(id);
+  const target = String(opacity === undefined ? 1 : opacity);
   clearTimeout(fading[id]);
   delete fading[id];
+  cancelAnimationFrame(appearing[id]);
+  delete appearing[id];
   if (!state.map.hasLayer(group)) {
     setOpacity(group, "0");
     group.addTo(state.map);
-    void group.smPanes[0].offsetWidth; // commit opacity 0 so that the change below animates
+    if (!instant) {
+      // The fade starts once a frame has drawn opacity 0: reading the layout here to commit it
+      // would make the browser lay out the page in the middle of a chapter change.
+      appearing[id] = requestAnimationFrame(function () {
+        appearing[id] = requestAnimationFrame(function () { delete appearing[id]; setOpacity(group, target); });
+      });
+      return;
+    }
   }
-  setOpacity(group, String(opacity === undefined ? 1 : opacity));
+  setOpacity(group, target);
 }
 
 function hideLayer(id) {
   const group = state.layers[id];
-  if (!state.map.hasLayer(group) || fading[id]) return;
+  if (!group || !state.map.hasLayer(group) || fading[id]) return;
+  cancelAnimationFrame(appearing[id]);
+  delete appearing[id];
   setOpacity(group, "0");
   const remove = function () { delete fading[id]; state.map.removeLayer(group); };
   if (reducedMotion) remove();
   else fading[id] = setTimeout(remove, FADE_MS);
 }
 
-// `opacities` (optional): layer id -> opacity, for layers shown faded.
-function showOnly(ids, opacities) {
+let showing = 0; // the latest showOnly; a gradual one stops when a newer one has begun
+
+// `opacities` (optional): layer id -> opacity, for layers shown faded. With `onShown` (the page's
+// first view) the layers are built and appear bottom first, one per task from the next one on and
+// without fading, so that no task is long, and onShown() is called once all are on the map; the
+// legend shows them all at once.
+function showOnly(ids, opacities, onShown) {
+  const gradually = typeof onShown === "function";
+  const run = showing += 1;
   const wanted = new Set(ids);
+  const shown = [];
   state.data.layers.forEach(function (layerDef) {
-    if (wanted.has(layerDef.id)) showLayer(layerDef.id, opacities ? opacities[layerDef.id] : undefined);
+    if (wanted.has(layerDef.id)) shown.push(layerDef.id);
     else hideLayer(layerDef.id);
   });
   document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
     item.hidden = !wanted.has(item.getAttribute("data-sm-legend"));
+  });
+  const show = function (id) { showLayer(id, opacities ? opacities[id] : undefined, gradually); };
+  if (!gradually) {
+    shown.forEach(show);
+    return;
+  }
+  nextTask(function next() {
+    if (run !== showing) return;
+    if (shown.length) show(shown.shift());
+    if (shown.length) nextTask(next);
+    else onShown();
   });
 }
 
 function visibleLayers() {
   return state.data.layers
     .map(function (layerDef) { return layerDef.id; })
-    .filter(function (id) { return state.map.hasLayer(state.layers[id]) && !fading[id]; });
+    .filter(function (id) { return state.layers[id] && state.map.hasLayer(state.layers[id]) && !fading[id]; });
 }
 
 function visibleFeatures(layerId) {
   const ids = [];
-  state.layers[layerId].eachLayer(function (layer) { ids.push(layer.feature.id); });
+  layerGroup(layerId).eachLayer(function (layer) { ids.push(layer.feature.id); });
   return ids;
 }
 
@@ -196,19 +257,22 @@ function existsIn(pair, year) {
   return pair[0] !== null && pair[0] <= year && (pair[1] === null || year <= pair[1]);
 }
 
+// A built layer keeps the features that exist in `year` (all of them for null).
+function filterByYear(layerDef, year) {
+  const group = state.layers[layerDef.id];
+  if (!layerDef.years || !group) return; // a layer built later is filtered when it is built
+  layerDef.data.features.forEach(function (feature, i) {
+    const layer = state.features[feature.id];
+    const wanted = year === null || existsIn(layerDef.years[i], year);
+    if (wanted && !group.hasLayer(layer)) group.addLayer(layer);
+    else if (!wanted && group.hasLayer(layer)) group.removeLayer(layer);
+  });
+}
+
 function setYear(year) {
   const chosen = year === null || year === undefined ? null : Number(year);
   if (chosen === state.year) return;
   state.year = chosen;
-  state.data.layers.forEach(function (layerDef) {
-    if (!layerDef.years) return;
-    const group = state.layers[layerDef.id];
-    layerDef.data.features.forEach(function (feature, i) {
-      const layer = state.features[feature.id];
-      const wanted = chosen === null || existsIn(layerDef.years[i], chosen);
-      if (wanted && !group.hasLayer(layer)) group.addLayer(layer);
-      else if (!wanted && group.hasLayer(layer)) group.removeLayer(layer);
-    });
-  });
+  state.data.layers.forEach(function (layerDef) { filterByYear(layerDef, chosen); });
   emit("storymap:year", { year: chosen });
 }

@@ -1,4 +1,9 @@
-/* storymap engine — start: called once by the page with the Leaflet map folium created. */
+/* storymap engine — start: called once by the page with the Leaflet map folium created.
+ *
+ * The start does only what the reader's first view needs, and no long task: the page follows the
+ * scroll and answers the API at once, the first view's layers are built and drawn one per task,
+ * and what no one can see yet (layers shown later, when the page opened at a chapter) waits until
+ * the browser is idle — or until a chapter, explore mode or the API asks for it first. */
 
 function start(map) {
   if (state.map) throw new Error("storymap: already started");
@@ -6,8 +11,9 @@ function start(map) {
   data.layers.forEach(decodeLayer);
   state.data = data;
   state.map = map;
-  data.layers.forEach(function (layerDef, index) { state.layers[layerDef.id] = buildLayer(layerDef, index); });
-  Object.freeze(state.layers);
+  data.layers.forEach(function (layerDef) {
+    layerDef.data.features.forEach(function (feature) { state.layerOf[feature.id] = layerDef; });
+  });
   state.sections = data.chapters.map(function (chapter) { return document.getElementById(chapter.id); });
   watchBasemap();
 
@@ -17,10 +23,6 @@ function start(map) {
     button.addEventListener("click", function () { setLanguage(button.getAttribute("data-sm-set-lang")); });
   });
 
-  // Before the first chapter: the story's own view with every layer, as an overview.
-  showOnly(data.layers.map(function (layerDef) { return layerDef.id; }));
-  moveTo(data.view, true);
-
   scroller = createScroller({
     steps: state.sections,
     line: readingLine,
@@ -28,12 +30,32 @@ function start(map) {
     onStep: function (index) { activate(index, false); },
   });
   const linked = indexOf(decodeURIComponent(location.hash.slice(1)));
-  if (linked !== -1) goTo(data.chapters[linked].id, { instant: true });
+  if (linked !== -1) {
+    goTo(data.chapters[linked].id, { instant: true });
+    firstViewShown();
+  } else {
+    // Before the first chapter: the story's own view with every layer, as an overview.
+    moveTo(data.view, true);
+    showOnly(data.layers.map(function (layerDef) { return layerDef.id; }), null, firstViewShown);
+  }
   window.addEventListener("hashchange", function () {
     const index = indexOf(decodeURIComponent(location.hash.slice(1)));
     if (index !== -1 && index !== state.active) goTo(data.chapters[index].id);
   });
   openSourcesForPrint();
-  performance.mark("storymap:ready"); // for benchmarks: when the map and layers are usable
+  whenIdle(buildRemainingLayers);
+  performance.mark("storymap:ready"); // for benchmarks: when the map and the API are usable
   emit("storymap:ready");
+}
+
+function firstViewShown() {
+  performance.mark("storymap:first-view"); // for benchmarks: the first view's layers are on the map
+}
+
+// One layer per idle moment, so that a later chapter finds its layers built.
+function buildRemainingLayers() {
+  const next = state.data.layers.find(function (layerDef) { return !state.layers[layerDef.id]; });
+  if (!next) return;
+  layerGroup(next.id);
+  whenIdle(buildRemainingLayers);
 }

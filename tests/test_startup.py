@@ -1,0 +1,199 @@
+"""Issue 15, points 2 and 4: the page starts in its story layout (no jump when the engine starts),
+builds what a reader cannot see yet only when it is needed, and still answers at once when the
+reader or the API asks for it early. No timings here: those are measured in bench/."""
+
+from __future__ import annotations
+
+import re
+
+from browser import wait_until, watch
+from conftest import open_page
+
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1280, "height": 800}
+
+# Every layout shift the page makes while it loads, recorded from its first frame on.
+SHIFTS = """
+window.__shifts = [];
+new PerformanceObserver(list => list.getEntries().forEach(e => window.__shifts.push(e.value)))
+  .observe({type: 'layout-shift', buffered: true});
+"""
+
+# A browser that never finds an idle moment: what the page leaves for one is never built unasked.
+NEVER_IDLE = "window.requestIdleCallback = function () { return 0; };"
+
+TEXT_COLUMN = """() => { const r = document.getElementById('sm-story').getBoundingClientRect();
+  return [Math.round(r.left), Math.round(r.top), Math.round(r.width)]; }"""
+
+
+def _before_the_engine(html: str) -> str:
+    """The page as it is before the engine runs: every script of the body left out (the head's stays)."""
+    head, body = html.split("</head>", 1)
+    return head + "</head>" + re.sub(r"<script>.*?</script>", "", body, flags=re.S)
+
+
+def test_the_first_paint_has_the_story_layout(site, browser, tmp_path):
+    out, _ = site
+    frozen = tmp_path / "index.html"
+    frozen.write_text(_before_the_engine((out / "index.html").read_text("utf-8")), encoding="utf-8")
+    for viewport in (WIDE, PHONE):
+        before = browser.new_page(viewport=viewport)
+        watch(before)
+        before.goto(frozen.as_uri())
+        assert before.evaluate("() => document.documentElement.className") == "js"
+        assert before.evaluate("() => getComputedStyle(document.querySelector('.sm-map-panel')).display") != "none"
+        column_before = before.evaluate(TEXT_COLUMN)
+        before.close()
+        page, traffic = open_page(browser, (out / "index.html").as_uri(), viewport=viewport)
+        assert page.evaluate(TEXT_COLUMN) == column_before, "the text column moved when the engine started"
+        assert traffic.errors == []
+        page.close()
+
+
+def test_the_page_does_not_shift_while_it_loads(built, browser):
+    url, _ = built
+    for viewport in (WIDE, PHONE):
+        context = browser.new_context(viewport=viewport)
+        context.add_init_script(SHIFTS)
+        page = context.new_page()
+        traffic = watch(page)
+        page.goto(url)
+        wait_until(page, "window.storymap && storymap.map && storymap.visibleLayers().length === storymap.data.layers.length")
+        page.wait_for_timeout(300)
+        assert [v for v in page.evaluate("() => window.__shifts") if v > 0.01] == []
+        assert traffic.errors == []
+        context.close()
+
+
+def test_without_javascript_the_readable_page_stays(built, browser):
+    url, _ = built
+    context = browser.new_context(java_script_enabled=False, viewport=WIDE)
+    page = context.new_page()
+    watch(page)
+    page.goto(url)
+    assert "no-js" in page.get_attribute("html", "class")
+    assert page.locator(".sm-map-panel").is_hidden()
+    assert page.locator(".sm-print-map").first.is_visible()  # each chapter's map as a figure instead
+    context.close()
+
+
+def _busy(browser, url: str):
+    """`url` opened in a browser with no idle moment, once the engine has its map: (context, page, Traffic)."""
+    context = browser.new_context(viewport=WIDE)
+    context.add_init_script(NEVER_IDLE)
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(url)
+    wait_until(page, "!!(window.storymap && window.storymap.map)")
+    return context, page, traffic
+
+
+def _smallest_chapter(story):
+    """The chapter that shows the fewest layers, and the story layers it does not show."""
+    chapter = min((c for c in story.chapters if not c.keeps_map), key=lambda c: len(story.visible_layers(c)))
+    return chapter, [l for l in story.layers if l.kind == "story" and l.id not in story.visible_layers(chapter)]
+
+
+def test_the_first_view_shows_every_layer(built, browser):
+    url, story = built
+    page, traffic = open_page(browser, url)
+    every = [layer.id for layer in story.layers]
+    wait_until(page, f"storymap.visibleLayers().length === {len(every)}")
+    assert page.evaluate("() => storymap.visibleLayers()") == every
+    assert page.locator("[data-sm-legend]:not([hidden])").count() == len(every)
+    assert traffic.other == [] and traffic.errors == []
+    page.close()
+
+
+def test_a_later_chapter_asked_for_at_once_has_its_layers_and_highlight(built, browser):
+    url, story = built
+    first = _smallest_chapter(story)[0]
+    last = next(c for c in reversed(story.chapters)
+                if c.highlight and not c.keeps_map and set(story.visible_layers(c)) - set(story.visible_layers(first)))
+    # Opened at a chapter with few layers, in a browser with no idle moment: the last chapter's
+    # other layers have not been built when it is asked for.
+    context, page, traffic = _busy(browser, f"{url}#{first.id}")
+    assert page.evaluate("() => storymap.visibleLayers()") == story.visible_layers(first)
+    shown = page.evaluate("""(id) => { storymap.goTo(id, {instant: true});
+      const chapter = storymap.data.chapters.find(c => c.id === id);
+      return {active: storymap.active, visible: storymap.visibleLayers(),
+              labelled: chapter.highlight.filter(f => storymap.feature(f).getTooltip()
+                && storymap.feature(f).isTooltipOpen()).length,
+              highlight: chapter.highlight.length, layers: chapter.layers}; }""", last.id)
+    assert shown["active"] == last.id
+    assert shown["visible"] == shown["layers"]
+    assert shown["labelled"] == shown["highlight"] > 0
+    assert traffic.other == [] and traffic.errors == []
+    context.close()
+
+
+def test_every_layer_and_feature_is_there_for_the_api_before_the_page_needs_it(built, browser):
+    url, story = built
+    chapter, hidden = _smallest_chapter(story)
+    assert len(hidden) >= 3, "the test needs three layers the chapter does not show"
+    context, page, traffic = _busy(browser, f"{url}#{chapter.id}")
+    assert page.evaluate("() => storymap.active") == chapter.id
+    assert page.evaluate("() => storymap.visibleLayers()") == story.visible_layers(chapter)
+    # each asked for first from a layer not built yet
+    feature = hidden[0].data["features"][0]["id"]
+    assert page.evaluate("(id) => storymap.feature(id).feature.id", feature) == feature
+    page.evaluate("(id) => storymap.highlight([id])", hidden[1].data["features"][0]["id"])
+    assert page.evaluate("(id) => storymap.visibleFeatures(id).length", hidden[2].id) == len(hidden[2].data["features"])
+    assert page.evaluate("() => Object.keys(storymap.layers)") == [layer.id for layer in story.layers]
+    assert page.evaluate("() => Object.isFrozen(storymap.layers)")
+    assert traffic.other == [] and traffic.errors == []
+    context.close()
+
+
+def test_explore_opened_at_once_finds_and_shows_places(built, browser):
+    url, story = built
+    chapter, hidden = _smallest_chapter(story)
+    feature = hidden[0].data["features"][0]
+    name = feature["properties"]["name"]
+    context, page, traffic = _busy(browser, f"{url}#{chapter.id}")
+    found = page.evaluate("""([name, id]) => { storymap.explore.enter();
+      const hits = storymap.explore.search(name).map(hit => hit.id);
+      storymap.explore.focus(id);
+      return {hits, mode: storymap.mode, onMap: storymap.map.hasLayer(storymap.feature(id))}; }""", [name, feature["id"]])
+    assert feature["id"] in found["hits"]
+    assert found["mode"] == "explore" and found["onMap"]
+    assert page.locator("#sm-explore").is_visible()
+    assert traffic.other == [] and traffic.errors == []
+    context.close()
+
+
+def test_print_right_after_opening_has_every_chapter_figure(built, browser):
+    url, story = built
+    page, traffic = open_page(browser, url)
+    page.emulate_media(media="print")
+    figures = page.locator(".sm-print-map")
+    assert figures.count() == len(story.chapters)
+    assert all(figures.nth(i).is_visible() for i in range(figures.count()))
+    assert traffic.other == [] and traffic.errors == []
+    page.close()
+
+
+def test_labels_sit_beside_their_places(built, browser):
+    """Labels are placed by their CSS, not by measuring themselves: each is centred vertically on its
+    place, and beside it on the side its arrow points from."""
+    url, story = built
+    page, traffic = open_page(browser, url)
+    checked = 0
+    for chapter in (c for c in story.chapters if c.highlight and not c.keeps_map):
+        page.evaluate("(id) => storymap.goTo(id, {instant: true})", chapter.id)
+        page.wait_for_timeout(50)
+        boxes = page.evaluate("""(ids) => ids.map(id => storymap.feature(id)).filter(f => f.isTooltipOpen())
+          .map(f => { const map = storymap.map, tip = f.getTooltip();
+            const at = map.latLngToContainerPoint(tip.getLatLng()), box = map.getContainer().getBoundingClientRect();
+            const r = tip.getElement().getBoundingClientRect();
+            return {x: at.x, y: at.y, left: r.left - box.left, right: r.right - box.left,
+                    middle: (r.top + r.bottom) / 2 - box.top,
+                    right_of_it: tip.getElement().classList.contains('leaflet-tooltip-right')}; })""",
+                              list(chapter.highlight))
+        for b in boxes:
+            assert abs(b["middle"] - b["y"]) <= 2, (chapter.id, b)
+            assert b["left"] >= b["x"] if b["right_of_it"] else b["right"] <= b["x"], (chapter.id, b)
+            checked += 1
+    assert checked > 0
+    assert traffic.errors == []
+    page.close()
