@@ -249,6 +249,24 @@ def test_highlighted_features_stay_visible_when_the_phone_turns_and_the_legend_o
     page.context.close()
 
 
+def test_the_view_is_placed_again_when_the_map_changes_size(built, browser):
+    """The same chapter stays active while the window gets shorter (a toolbar, a split screen) and
+    the map with it: the camera places the view again for the smaller map."""
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0])
+    problems, checked = [], set()
+    for chapter_id in ("melting-pot", "emscher", "citizens"):
+        page.set_viewport_size(PHONES[0])
+        go(page, chapter_id)
+        page.set_viewport_size({"width": PHONES[0]["width"], "height": 640})
+        page.evaluate(AT_REST)
+        assert page.evaluate("() => storymap.active") == chapter_id
+        problems += hidden_highlights(page, checked)
+    assert problems == [] and len(checked) >= 5, (problems, checked)
+    assert traffic.errors == []
+    page.context.close()
+
+
 def test_highlighted_features_are_visible_when_scrolled_to(built, browser):
     url, story = built
     page, traffic = open_story(browser, url, PHONES[0])
