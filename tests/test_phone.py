@@ -249,6 +249,22 @@ def test_highlighted_features_stay_visible_when_the_phone_turns_and_the_legend_o
     page.context.close()
 
 
+def test_opening_the_legend_makes_room_for_the_highlighted_features(built, browser):
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[1], "de")
+    problems = []
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        page.click(".sm-legend-toggle")  # open, over the view placed for the folded legend
+        page.evaluate(AT_REST)
+        assert legend_state(page)["shown"]
+        problems += hidden_highlights(page)
+        page.click(".sm-legend-toggle")
+    assert problems == []
+    assert traffic.errors == []
+    page.context.close()
+
+
 def test_the_view_is_placed_again_when_the_map_changes_size(built, browser):
     """The same chapter stays active while the window gets shorter (a toolbar, a split screen) and
     the map with it: the camera places the view again for the smaller map."""
