@@ -7,17 +7,18 @@
  * a phone's small map, a folded or open legend and a notice are all accounted for alike; and every
  * highlighted feature is kept inside that part, also in a view set by centre and zoom. */
 
-// A chapter card scrolls over the map: it covers the full height of the map beside it.
+// The card of the chapter whose map is shown, where it is drawn over the map (chapter key
+// `align`): it scrolls past, so it covers the full height of the map beside it. Where the map sits
+// above the text (narrow screens) the cards pass beneath it, and a card in the text column
+// (presentation mode, align left) does not reach it. The card measured is that of the chapter the
+// map comes from, so an interlude shows the map exactly as that chapter placed it.
 function cardBand(box) {
-  const section = state.sections[state.active];
+  const section = state.mapFrom === null ? null : document.getElementById(state.mapFrom);
   if (!section || state.mode === "explore") return null;
+  const column = document.getElementById("sm-story").getBoundingClientRect();
+  if (column.right > box.left + 1) return null;
   const card = section.getBoundingClientRect();
-  const left = Math.max(card.left, box.left), right = Math.min(card.right, box.right);
-  const top = Math.max(card.top, box.top), bottom = Math.min(card.bottom, box.bottom);
-  if (right <= left || bottom <= top) return null;
-  // Only a card drawn above the map covers it; on a phone the cards pass beneath the map.
-  const hit = document.elementFromPoint((left + right) / 2, (top + bottom) / 2);
-  if (!hit || !section.contains(hit)) return null;
+  if (Math.min(card.right, box.right) <= Math.max(card.left, box.left)) return null;
   return { left: card.left, right: card.right, top: box.top, bottom: box.bottom };
 }
 
@@ -71,10 +72,7 @@ function padding() {
 
 function highlightBounds() {
   const bounds = L.latLngBounds([]);
-  state.highlighted.forEach(function (id) {
-    const layer = state.features[id];
-    if (layer) bounds.extend(layer.getBounds ? layer.getBounds() : layer.getLatLng());
-  });
+  highlightBoxes().forEach(function (box) { bounds.extend(box); });
   return bounds;
 }
 
@@ -101,28 +99,52 @@ function fittedView(view, pad) {
   return { center: centreFor(middle, zoom, pad), zoom: zoom };
 }
 
-// A view by centre and zoom: the author's centre in the middle of what the reader sees, and the
-// zoom lowered just enough that the highlighted features around it fit (a phone shows less).
-function centredView(view, pad) {
+// A view by centre and zoom: the author's centre stays the map's, and where a highlighted feature
+// would lie outside the map or under something drawn over it (a phone shows less), the zoom is
+// lowered step by step until every one is clear. Where all are, the author's view is kept as set.
+function centredView(view) {
   const centre = L.latLng(view.center);
+  const boxes = highlightBoxes();
   let zoom = view.zoom;
-  const highlighted = highlightBounds();
-  if (highlighted.isValid()) {
-    const around = L.latLngBounds([highlighted.getSouthWest(), highlighted.getNorthEast(),
-      mirrored(highlighted.getSouthWest(), centre), mirrored(highlighted.getNorthEast(), centre)]);
-    zoom = zoomFor(around, pad, zoom);
+  const step = state.map.options.zoomSnap || 1;
+  const lowest = Math.max(state.map.getMinZoom(), view.zoom - 8);
+  if (boxes.length) {
+    const box = state.map.getContainer().getBoundingClientRect();
+    const covers = coverRects(box);
+    while (zoom - step >= lowest && !clearAt(boxes, centre, zoom, box, covers)) zoom -= step;
   }
-  return { center: centreFor(centre, zoom, pad), zoom: zoom };
+  return { center: centre, zoom: zoom };
 }
 
-function mirrored(latlng, centre) {
-  return L.latLng(2 * centre.lat - latlng.lat, 2 * centre.lng - latlng.lng);
+function highlightBoxes() {
+  return state.highlighted.map(function (id) {
+    const layer = state.features[id];
+    if (!layer) return null;
+    return layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
+  }).filter(Boolean);
+}
+
+// Whether every highlighted feature, on a map centred on `centre` at `zoom`, lies inside the map
+// less the fit margin and touches no cover (with a marker's room around a point).
+function clearAt(boxes, centre, zoom, box, covers) {
+  const map = state.map, margin = state.data.camera.fit_margin, room = margin / 3;
+  const origin = map.project(centre, zoom).subtract([box.width / 2, box.height / 2]);
+  return boxes.every(function (bounds) {
+    const sw = map.project(bounds.getSouthWest(), zoom).subtract(origin);
+    const ne = map.project(bounds.getNorthEast(), zoom).subtract(origin);
+    const rect = { left: box.left + sw.x - room, right: box.left + ne.x + room, top: box.top + ne.y - room, bottom: box.top + sw.y + room };
+    if (rect.left < box.left + margin - room || rect.right > box.right - margin + room
+        || rect.top < box.top + margin - room || rect.bottom > box.bottom - margin + room) return false;
+    return covers.every(function (cover) {
+      return Math.min(rect.right, cover.right) <= Math.max(rect.left, cover.left)
+        || Math.min(rect.bottom, cover.bottom) <= Math.max(rect.top, cover.top);
+    });
+  });
 }
 
 function moveTo(view, instant) {
   state.view = view;
-  const pad = padding();
-  const target = view.bounds ? fittedView(view, pad) : centredView(view, pad);
+  const target = view.bounds ? fittedView(view, padding()) : centredView(view);
   if (instant || reducedMotion) state.map.setView(target.center, target.zoom, { animate: false });
   else state.map.flyTo(target.center, target.zoom, { duration: FLY_SECONDS });
 }
