@@ -102,18 +102,20 @@ function fittedView(view, pad) {
 // A view by centre and zoom: the author's centre stays the map's, and where a highlighted feature
 // would lie outside the map or under something drawn over it (a phone shows less), the zoom is
 // lowered step by step until every one is clear. Where all are, the author's view is kept as set.
+// Where no zoom clears them (a cover over the map's middle, like an open legend on a small map),
+// the centre and the features are fitted into the part of the map nothing covers.
 function centredView(view) {
   const centre = L.latLng(view.center);
   const boxes = highlightBoxes();
   let zoom = view.zoom;
   const step = state.map.options.zoomSnap || 1;
-  const lowest = Math.max(state.map.getMinZoom(), view.zoom - 8);
-  if (boxes.length) {
-    const box = state.map.getContainer().getBoundingClientRect();
-    const covers = coverRects(box);
-    while (zoom - step >= lowest && !clearAt(boxes, centre, zoom, box, covers)) zoom -= step;
-  }
-  return { center: centre, zoom: zoom };
+  const lowest = Math.max(state.map.getMinZoom(), view.zoom - 3);
+  if (!boxes.length) return { center: centre, zoom: zoom };
+  const box = state.map.getContainer().getBoundingClientRect();
+  const covers = coverRects(box);
+  while (zoom - step >= lowest && !clearAt(boxes, centre, zoom, box, covers)) zoom -= step;
+  if (clearAt(boxes, centre, zoom, box, covers)) return { center: centre, zoom: zoom };
+  return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, padding());
 }
 
 function highlightBoxes() {
