@@ -64,13 +64,13 @@ class Story:
     that chapter images and the theme's logo are relative to (default: the current folder)."""
 
     def __init__(self, title: Text, languages: Iterable[str] = ("en",), view: dict[str, Any] | None = None, *,
-                 subtitle: Text | None = None, basemap: dict[str, Any] | None = None,
+                 subtitle: Text | None = None, short_title: Text | None = None, basemap: dict[str, Any] | None = None,
                  glossary: list[dict[str, Any]] | dict[str, Any] | None = None,
                  timeline: dict[str, int] | None = None, url: str | None = None,
                  budget: dict[str, float] | None = None, theme: dict[str, str] | None = None,
                  templates: dict[str, str] | None = None, root: str | Path | None = None):
         self.languages = list(languages)
-        self._spec = _given(title=title, subtitle=subtitle, languages=self.languages, view=view, basemap=basemap,
+        self._spec = _given(title=title, subtitle=subtitle, short_title=short_title, languages=self.languages, view=view, basemap=basemap,
                             timeline=timeline, url=url, budget=budget, theme=theme)
         self._glossary = {"terms": glossary} if isinstance(glossary, list) else glossary
         self._templates = dict(templates or {})

@@ -36,6 +36,7 @@ def assemble_story(files: StoryFiles, layers: dict[str, LayerFrame]) -> model.St
     story = model.Story(
         title=model.localise(spec["title"], languages),
         subtitle=model.localise(spec.get("subtitle"), languages),
+        short_title=model.localise(spec.get("short_title"), languages),
         languages=tuple(languages),
         view=_view(spec["view"], boxes),
         basemap={**model.DEFAULT_BASEMAP, **spec.get("basemap", {})},

@@ -201,6 +201,7 @@ class Story:
     theme: dict[str, str] = field(default_factory=dict)  # colours and font; "logo" is a data: URI
     images: dict[str, Any] = field(default_factory=dict, repr=False)  # chapter images: images.source_key -> Prepared
     templates: dict[str, str] = field(default_factory=dict, repr=False)  # the story's template overrides: name -> source
+    short_title: dict[str, str] = field(default_factory=dict)  # the header's title on narrow screens; {}: the title
 
     @property
     def language(self) -> str:

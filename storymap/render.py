@@ -254,7 +254,7 @@ def _asset(name: str) -> Markup:
 ENGINE_PARTS = (
     "engine/core.js", "engine/decode.js", "engine/text.js", "engine/sliced-layer.js", "engine/layers.js", "engine/highlight.js",
     "engine/camera.js", "engine/chapters.js", "engine/scroller.js", "engine/modes.js", "engine/page.js",
-    "engine/api.js", "engine/start.js",
+    "engine/overlays.js", "engine/api.js", "engine/start.js",
 )
 
 

@@ -559,8 +559,21 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
     problems += [Problem("chapter file is not listed under 'chapters' in story.yml and is left out", path,
                          level="warning") for path in files.unlisted]
     if story_ok:
+        problems += short_title_problems(files.story, files.languages)
         problems += _across_files(files, layer_docs, sound, chapters)
     return sound, problems
+
+
+def short_title_problems(story: Document, languages: list[str]) -> list[Problem]:
+    """A short title stands in for the title where it would not fit: one as long is no help."""
+    given = story.data.get("short_title")
+    if given is None:
+        return []
+    titles, shorts = model.localise(story.data["title"], languages), model.localise(given, languages)
+    return [Problem(f"the short title is not shorter than the title {titles[lang]!r}: shorten it or leave it out",
+                    story.path, story.place(("short_title", lang) if isinstance(given, dict) else ("short_title",)))
+            for lang in languages
+            if len(shorts[lang]) >= len(titles[lang]) and (not isinstance(given, dict) or lang in given)]
 
 
 def _across_files(files: StoryFiles, layer_docs: dict[str, Document], sound: set[str],

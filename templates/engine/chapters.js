@@ -65,9 +65,9 @@ function activate(index, instant, force) {
   state.active = index;
   markSections(index);
   const keep = Boolean(chapter && chapter.keeps_map && mapFrom === state.mapFrom && !force);
+  state.mapFrom = mapFrom; // before the camera moves: it keeps clear of that chapter's card
   if (!keep && chapter) showChapter(chapter, instant);
   else if (!keep) showOverview(instant);
-  state.mapFrom = mapFrom;
   progress();
   if (moved) announce(index);
   setHash(chapter ? chapter.id : null);

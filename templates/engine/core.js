@@ -27,6 +27,8 @@ const state = {
   language: document.documentElement.lang,
   year: null,
   offline: false,
+  noticeDismissed: false, // the reader closed the offline notice: it stays closed for the visit
+  view: null, // the view the camera last moved to, placed again when what covers the map changes
   mode: "story",
   highlighted: [], // feature ids
   dimmedLayers: new Set(), // layers whose other features step back for a highlight

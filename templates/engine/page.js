@@ -25,9 +25,13 @@ function setLanguage(lang) {
 
 function offlineNotice(show) {
   state.offline = Boolean(show);
+  let changed = false;
   document.querySelectorAll("[data-sm-offline]").forEach(function (node) {
-    node.hidden = !show || node.getAttribute("data-sm-lang") !== state.language;
+    const hidden = !show || state.noticeDismissed || node.getAttribute("data-sm-lang") !== state.language;
+    changed = changed || node.hidden !== hidden;
+    node.hidden = hidden;
   });
+  if (changed) refit(true); // the notice sits over the map's corner: keep the view clear of it
 }
 
 function watchBasemap() {

@@ -16,6 +16,7 @@ function start(map) {
   });
   state.sections = data.chapters.map(function (chapter) { return document.getElementById(chapter.id); });
   watchBasemap();
+  watchOverlays();
 
   const requested = new URLSearchParams(location.search).get("lang");
   setLanguage(requested && data.languages.indexOf(requested) !== -1 ? requested : data.languages[0]);

@@ -1,0 +1,336 @@
+"""Issue 15, point 5: the phone reader. At phone sizes, in English and German, the header's title
+is readable, the legend folds away (folded on a phone, open on a wide screen), every highlighted
+feature lies in the part of the map the reader sees (not under the header, the legend, a notice,
+Leaflet's controls or a card) after a jump, a scroll and a turn of the phone, and the offline
+notice hides none of the map's content.
+
+The tests measure the page as it is drawn: the rects of what covers the map are read here, on
+their own, not from the engine's padding()."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from browser import wait_until, watch
+from conftest import ARTIFACTS, make_story, run, write
+from storymap import pipeline
+
+PHONES = [{"width": 390, "height": 844}, {"width": 360, "height": 640}, {"width": 412, "height": 915}]
+LANDSCAPE = {"width": 844, "height": 390}
+DESKTOP = {"width": 1280, "height": 800}
+
+AT_REST = """async () => {
+    const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
+    let last = null, still = 0;
+    for (let i = 0; i < 900 && still < 3; i += 1) {
+        await frame();
+        const now = [scrollX, scrollY, storymap.map.getCenter().lat, storymap.map.getZoom()].join();
+        still = now === last ? still + 1 : 0;
+        last = now;
+    }
+}"""
+
+# Every highlighted feature of the active chapter that is on the map, as a rect in the window, and
+# the rects of everything drawn over the map: the header, Leaflet's controls, the legend, a shown
+# notice, and the active card where it is drawn above the map.
+SEEN = """() => {
+    const map = storymap.map, box = map.getContainer().getBoundingClientRect();
+    const rect = r => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    const covers = {};
+    const nodes = [...document.querySelectorAll('.sm-bar, .leaflet-control, .sm-legend, .sm-offline')];
+    nodes.filter(n => n.getClientRects().length).forEach((n, i) => { covers[n.className + ' ' + i] = rect(n.getBoundingClientRect()); });
+    const active = storymap.data.chapters.find(c => c.id === storymap.active);
+    if (!active) return {box: rect(box), covers, features: {}, active: null};
+    const card = document.getElementById(active.id).getBoundingClientRect();
+    const x = (Math.max(card.left, box.left) + Math.min(card.right, box.right)) / 2;
+    const y = (Math.max(card.top, box.top) + Math.min(card.bottom, box.bottom)) / 2;
+    const top = document.elementFromPoint(x, y);
+    if (top && top.closest('section') && top.closest('section').id === active.id)
+        covers.card = {left: card.left, right: card.right, top: box.top, bottom: box.bottom};
+    const features = {};
+    active.highlight.filter(id => map.hasLayer(storymap.feature(id))).forEach(id => {
+        const f = storymap.feature(id);
+        const b = f.getBounds ? f.getBounds() : L.latLngBounds([f.getLatLng(), f.getLatLng()]);
+        const sw = map.latLngToContainerPoint(b.getSouthWest()), ne = map.latLngToContainerPoint(b.getNorthEast());
+        features[id] = {left: box.left + sw.x, right: box.left + ne.x, top: box.top + ne.y, bottom: box.top + sw.y};
+    });
+    return {box: rect(box), covers, features, active: active.id};
+}"""
+
+
+def overlap(a, b, tolerance=1):
+    return (min(a["right"], b["right"]) - max(a["left"], b["left"]) > tolerance
+            and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > tolerance) or (
+        # a point (a zero-size rect) strictly inside a cover
+        a["left"] == a["right"] and b["left"] < a["left"] < b["right"] and b["top"] < a["top"] < b["bottom"])
+
+
+def hidden_highlights(page, checked=None):
+    """The highlighted features of the active chapter that lie outside the map or under a cover
+    (the ids looked at are added to `checked`)."""
+    seen = page.evaluate(SEEN)
+    if checked is not None:
+        checked.update(seen["features"])
+    box, problems = seen["box"], []
+    for fid, found in seen["features"].items():
+        if (found["left"] < box["left"] - 1 or found["right"] > box["right"] + 1
+                or found["top"] < box["top"] - 1 or found["bottom"] > box["bottom"] + 1):
+            problems.append(f"{seen['active']}: {fid} outside the map {found} {box}")
+        problems += [f"{seen['active']}: {fid} under {name}" for name, cover in seen["covers"].items()
+                     if overlap(found, cover)]
+    return problems
+
+
+def open_story(browser, url, viewport, lang="en", hash_=""):
+    context = browser.new_context(viewport=viewport, reduced_motion="reduce")
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(url + (f"?lang={lang}" if lang != "en" else "") + hash_)
+    wait_until(page, "window.storymap && storymap.map")
+    page.evaluate(AT_REST)
+    return page, traffic
+
+
+def go(page, chapter_id):
+    page.evaluate("(id) => storymap.goTo(id, {instant: true})", chapter_id)
+    page.evaluate(AT_REST)
+
+
+def title_state(page):
+    return page.evaluate("""() => { const t = document.querySelector('.sm-bar-title');
+        const span = [...t.querySelectorAll('span')].filter(s => s.getClientRects().length).pop();
+        const line = parseFloat(getComputedStyle(t).lineHeight);
+        const bar = document.querySelector('.sm-bar').getBoundingClientRect();
+        const map = document.querySelector('.sm-map').getBoundingClientRect();
+        return {scrollH: t.scrollHeight, clientH: t.clientHeight, scrollW: t.scrollWidth, clientW: t.clientWidth,
+                lines: Math.round(span.getBoundingClientRect().height / line), text: span.textContent,
+                ellipsis: getComputedStyle(t).textOverflow, barBottom: bar.bottom, mapTop: map.top,
+                barBox: bar.height, titleBottom: t.getBoundingClientRect().bottom}; }""")
+
+
+def legend_state(page):
+    return page.evaluate("""() => { const b = document.querySelector('.sm-legend-toggle');
+        const list = document.getElementById(b.getAttribute('aria-controls'));
+        return {expanded: b.getAttribute('aria-expanded'), shown: list.getClientRects().length > 0,
+                tag: b.tagName}; }""")
+
+
+# ---- the title ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", PHONES + [LANDSCAPE, DESKTOP], ids=lambda v: f"{v['width']}x{v['height']}")
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_title_is_readable_in_the_header(built, browser, viewport, lang):
+    url, story = built
+    page, traffic = open_story(browser, url, viewport, lang)
+    found = title_state(page)
+    assert found["text"] == story.title[lang]
+    assert found["scrollH"] <= found["clientH"] + 1 and found["scrollW"] <= found["clientW"] + 1, found
+    assert found["lines"] <= 2 and found["ellipsis"] != "ellipsis", found
+    assert found["titleBottom"] <= found["barBottom"] and found["barBottom"] <= found["mapTop"] + 1, \
+        "the header holds its title and covers no map"
+    assert traffic.errors == []
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def long_title_site(tmp_path_factory):
+    root = make_story(tmp_path_factory.mktemp("phone") / "story")
+    story_yml = (root / "story.yml").read_text().replace(
+        "title: {en: Tiny, de: Winzig}",
+        "title: {en: The long and winding history of a very small town on a river in the west, "
+        "de: Die lange und verschlungene Geschichte einer sehr kleinen Stadt an einem Fluss im Westen}\n"
+        "short_title: {en: A small town, de: Eine kleine Stadt}")
+    write(root / "story.yml", story_yml)
+    out = root.parent / "site"
+    pipeline.build(root, out)
+    return (out / "index.html").as_uri()
+
+
+@pytest.mark.parametrize("lang, short", [("en", "A small town"), ("de", "Eine kleine Stadt")])
+def test_a_short_title_stands_in_for_a_long_one_on_a_phone(long_title_site, browser, lang, short):
+    page, traffic = open_story(browser, long_title_site, PHONES[1], lang)
+    found = title_state(page)
+    assert found["text"] == short and found["scrollH"] <= found["clientH"] + 1 and found["lines"] == 1
+    page.set_viewport_size(DESKTOP)
+    page.evaluate(AT_REST)
+    assert title_state(page)["text"].startswith(("The long", "Die lange")), "a wide screen has the full title"
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_a_short_title_longer_than_the_title_is_refused(story_dir):
+    story_yml = story_dir / "story.yml"
+    story_yml.write_text(story_yml.read_text() + "short_title: {en: Tiny indeed, de: Winz}\n")
+    result = run("check", str(story_dir))
+    assert result.exit_code == 1
+    assert "story.yml (line 6, key short_title.en): the short title is not shorter than the title 'Tiny'" \
+        in result.output, result.output
+
+
+# ---- the legend --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport, folded", [(PHONES[0], True), (PHONES[1], True), (DESKTOP, False)],
+                         ids=["390x844", "360x640", "desktop"])
+def test_the_legend_starts_folded_on_a_phone_and_open_on_a_wide_screen(built, browser, viewport, folded):
+    url, _ = built
+    page, traffic = open_story(browser, url, viewport)
+    start = legend_state(page)
+    assert start == {"expanded": str(not folded).lower(), "shown": not folded, "tag": "BUTTON"}
+    page.click(".sm-legend-toggle")
+    assert legend_state(page)["expanded"] == str(folded).lower() and legend_state(page)["shown"] is folded
+    page.focus(".sm-legend-toggle")
+    page.keyboard.press("Enter")
+    assert legend_state(page) == start
+    page.keyboard.press("Space")
+    assert legend_state(page)["shown"] is folded
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_the_legend_causes_no_layout_shift_on_a_phone(built, browser):
+    url, _ = built
+    context = browser.new_context(viewport=PHONES[0], reduced_motion="reduce")
+    page = context.new_page()
+    watch(page)
+    page.add_init_script("""window.__shifts = []; new PerformanceObserver(list => {
+        for (const e of list.getEntries()) e.sources.forEach(s => {
+            const node = s.node && s.node.closest ? s.node : s.node && s.node.parentElement;
+            if (node && node.closest('.sm-legend, .sm-offline')) window.__shifts.push([node.className, e.value]); });
+        }).observe({type: 'layout-shift', buffered: true});""")
+    page.goto(url)
+    wait_until(page, "window.storymap && storymap.map && storymap.offline")  # the notice has come too
+    page.evaluate(AT_REST)
+    assert page.evaluate("() => window.__shifts") == []
+    context.close()
+
+
+# ---- highlighted features in the visible map ----------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", PHONES + [LANDSCAPE, DESKTOP], ids=lambda v: f"{v['width']}x{v['height']}")
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_highlighted_feature_is_in_the_visible_map_after_a_jump(built, browser, viewport, lang):
+    url, story = built
+    page, traffic = open_story(browser, url, viewport, lang)
+    wait_until(page, "storymap.offline")  # the notice is shown (tiles are blocked): it covers the map too
+    problems, checked = [], set()
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        problems += hidden_highlights(page, checked)
+    assert problems == []
+    assert checked == {fid for chapter in story.chapters for fid in chapter.highlight}
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_highlighted_features_stay_visible_when_the_phone_turns_and_the_legend_opens(built, browser):
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0], "de")
+    problems, checked = [], set()
+    for chapter_id in ("melting-pot", "last-shifts", "it-security", "citizens"):
+        go(page, chapter_id)
+        for viewport in (LANDSCAPE, PHONES[0]):
+            page.set_viewport_size(viewport)
+            page.evaluate(AT_REST)
+            problems += [f"{viewport['width']}: {p}" for p in hidden_highlights(page, checked)]
+    assert len(checked) >= 6, checked
+    page.click(".sm-legend-toggle")  # the open legend takes more of the map: the view makes room
+    page.evaluate(AT_REST)
+    assert legend_state(page)["shown"]
+    problems += [f"legend open: {p}" for p in hidden_highlights(page)]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-legend-open-de.png"))
+    assert problems == []
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_opening_the_legend_makes_room_for_the_highlighted_features(built, browser):
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[1], "de")
+    problems = []
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        page.click(".sm-legend-toggle")  # open, over the view placed for the folded legend
+        page.evaluate(AT_REST)
+        assert legend_state(page)["shown"]
+        problems += hidden_highlights(page)
+        page.click(".sm-legend-toggle")
+    assert problems == []
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_the_view_is_placed_again_when_the_map_changes_size(built, browser):
+    """The same chapter stays active while the window gets shorter (a toolbar, a split screen) and
+    the map with it: the camera places the view again for the smaller map."""
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0])
+    problems, checked = [], set()
+    for chapter_id in ("melting-pot", "emscher", "citizens"):
+        page.set_viewport_size(PHONES[0])
+        go(page, chapter_id)
+        page.set_viewport_size({"width": PHONES[0]["width"], "height": 640})
+        page.evaluate(AT_REST)
+        assert page.evaluate("() => storymap.active") == chapter_id
+        problems += hidden_highlights(page, checked)
+    assert problems == [] and len(checked) >= 5, (problems, checked)
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_highlighted_features_are_visible_when_scrolled_to(built, browser):
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0])
+    problems = []
+    for chapter in story.chapters[::3]:
+        page.evaluate("""(id) => { const top = document.getElementById(id).getBoundingClientRect().top + scrollY;
+                                   scrollTo({top: top - innerHeight * 0.6, behavior: 'instant'}); }""", chapter.id)
+        page.evaluate(AT_REST)
+        wait_until(page, f"storymap.active === {json.dumps(chapter.id)}")
+        page.evaluate(AT_REST)
+        problems += hidden_highlights(page)
+    assert problems == []
+    assert traffic.errors == []
+    page.context.close()
+
+
+# ---- the offline notice -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_offline_notice_hides_no_content_and_can_be_dismissed(built, browser, lang):
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0], lang, hash_="#coal-and-steel")
+    wait_until(page, f"!!document.querySelector('[data-sm-offline][lang={lang}]:not([hidden])')")
+    page.evaluate(AT_REST)
+    notice = page.locator(f"[data-sm-offline][lang={lang}]")
+    assert ("Basemap offline" if lang == "en" else "Grundkarte offline") in notice.inner_text()
+    # the part of the map a view is placed in (padding kept free) and every highlight stay clear of it
+    found = page.evaluate("""() => { const box = storymap.map.getContainer().getBoundingClientRect();
+        const pad = storymap.padding(), n = document.querySelector('.sm-offline:not([hidden])').getBoundingClientRect();
+        return {notice: {left: n.left, right: n.right, top: n.top, bottom: n.bottom},
+                content: {left: box.left + pad.topLeft[0], top: box.top + pad.topLeft[1],
+                          right: box.right - pad.bottomRight[0], bottom: box.bottom - pad.bottomRight[1]},
+                box: {left: box.left, right: box.right, top: box.top, bottom: box.bottom}}; }""")
+    assert not overlap(found["notice"], found["content"]), found
+    assert found["notice"]["right"] <= found["box"]["right"] and found["notice"]["bottom"] <= found["box"]["bottom"]
+    controls = page.evaluate("() => [...document.querySelectorAll('.leaflet-control, .sm-legend')].map(n => {"
+                             " const r = n.getBoundingClientRect();"
+                             " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })")
+    assert not any(overlap(found["notice"], control) for control in controls), "the notice covers a control"
+    assert hidden_highlights(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"phone-offline-{lang}.png"))
+    page.click(f"[data-sm-offline][lang={lang}] [data-sm-dismiss]")
+    assert page.evaluate("() => [...document.querySelectorAll('[data-sm-offline]')].every(n => n.hidden)")
+    other = "de" if lang == "en" else "en"
+    page.click(f"button[data-sm-set-lang={other}]")
+    assert page.evaluate("() => [...document.querySelectorAll('[data-sm-offline]')].every(n => n.hidden)"), \
+        "a dismissed notice stays closed"
+    assert traffic.errors == []
+    page.context.close()
