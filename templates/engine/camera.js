@@ -118,8 +118,10 @@ function centredView(view) {
   return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, padding());
 }
 
+// The features the view on screen keeps in sight: the chapter's highlight, which a chapter switch
+// draws only after the move (see showChapter), so the camera is told it rather than reading it.
 function highlightBoxes() {
-  return state.highlighted.map(function (id) {
+  return state.viewHighlight.map(function (id) {
     const layer = state.features[id];
     if (!layer) return null;
     return layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
@@ -144,8 +146,9 @@ function clearAt(boxes, centre, zoom, box, covers) {
   });
 }
 
-function moveTo(view, instant) {
+function moveTo(view, instant, highlight) {
   state.view = view;
+  state.viewHighlight = highlight || [];
   const target = view.bounds ? fittedView(view, padding()) : centredView(view);
   if (instant || reducedMotion) state.map.setView(target.center, target.zoom, { animate: false });
   else state.map.flyTo(target.center, target.zoom, { duration: FLY_SECONDS });
@@ -155,5 +158,5 @@ function moveTo(view, instant) {
 // folded, a notice shown or dismissed): the story's view again, placed for what is now visible.
 // Explore mode leaves the map to the reader.
 function refit(instant) {
-  if (state.view && state.mode !== "explore") moveTo(state.view, instant);
+  if (state.view && state.mode !== "explore") moveTo(state.view, instant, state.viewHighlight);
 }

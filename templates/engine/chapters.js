@@ -43,7 +43,7 @@ function showOverview(instant) {
 function showChapter(chapter, instant) {
   showOnly(chapter.layers, chapter.opacity);
   setYear(chapter.year);
-  moveTo(chapter.view, instant);
+  moveTo(chapter.view, instant, chapter.highlight);
   setHighlight(chapter.highlight); // after the move: a label takes its side from where the map now looks
 }
 

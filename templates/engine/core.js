@@ -31,6 +31,7 @@ const state = {
   view: null, // the view the camera last moved to, placed again when what covers the map changes
   mode: "story",
   highlighted: [], // feature ids
+  viewHighlight: [], // the feature ids the view on screen was placed to show (camera.js)
   dimmedLayers: new Set(), // layers whose other features step back for a highlight
 };
 
