@@ -51,6 +51,12 @@ def page_data(html: str) -> dict:
     return json.loads(html.split(start, 1)[1].split("</script>", 1)[0])
 
 
+def keeps_authors_zoom(zoom: float, view: dict, highlight) -> bool:
+    """A view by centre and zoom is shown at the author's zoom, or up to one level lower where a
+    highlighted feature needed room to be clear of the map's edges and covers (engine camera.js)."""
+    return zoom == pytest.approx(view["zoom"]) or bool(highlight and view["zoom"] - 1 <= zoom < view["zoom"])
+
+
 def open_page(browser, url: str, **options):
     """`url` in a new page (1280 × 800 unless `options` say otherwise; any Playwright context
     option), once the story engine has its map: (page, Traffic)."""

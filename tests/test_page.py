@@ -7,7 +7,7 @@ import re
 import pytest
 
 from browser import wait_until, watch
-from conftest import ARTIFACTS, open_page
+from conftest import ARTIFACTS, keeps_authors_zoom, open_page
 
 
 def camera(page):
@@ -37,10 +37,8 @@ def assert_view(page, chapter):
         centre = page.evaluate("() => storymap.map.getCenter()")
         assert centre["lat"] == pytest.approx(view["center"][0], abs=2e-3), chapter.id
         assert centre["lng"] == pytest.approx(view["center"][1], abs=2e-3), chapter.id
-        # the author's zoom, or lower where a highlighted feature needed room (tests/test_phone.py)
         zoom = page.evaluate("() => storymap.map.getZoom()")
-        assert zoom == pytest.approx(view["zoom"]) or (chapter.highlight and view["zoom"] - 1 <= zoom < view["zoom"]), \
-            chapter.id
+        assert keeps_authors_zoom(zoom, view, chapter.highlight), chapter.id
     else:
         fits = page.evaluate(
             """(view) => {
