@@ -309,3 +309,16 @@ def test_the_glossary_keeps_the_renaturation_under_way(story):
     term = next(t for t in story.glossary if t["term"]["de"] == "Emscher-Umbau")
     assert "end of 2021" in term["definition"]["en"] and "goes on" in term["definition"]["en"]
     assert "Ende 2021" in term["definition"]["de"] and "weiter" in term["definition"]["de"]
+
+
+# Names written in English words get their German form, or the German page labels them in English.
+ENGLISH_NAMED = {"innovation": ("mpi-sp", "hgi"), "repurposed": ("carolinenglueck",), "emscher": ("goldhammer",)}
+
+
+def test_names_in_english_words_have_a_german_form(story):
+    for layer_id, wanted in ENGLISH_NAMED.items():
+        by_id = {f["properties"]["id"]: f["properties"] for f in features(story, layer_id)}
+        for fid in wanted:
+            match = [props for key, props in by_id.items() if key.startswith(fid)]
+            assert match, (layer_id, fid)
+            assert all(props.get("name_de") and props["name_de"] != props["name"] for props in match), (layer_id, fid)
