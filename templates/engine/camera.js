@@ -122,7 +122,7 @@ function centredView(view) {
 // draws only after the move (see showChapter), so the camera is told it rather than reading it.
 function highlightBoxes() {
   return state.viewHighlight.map(function (id) {
-    const layer = state.features[id];
+    const layer = featureLayer(id); // built now if its layer is not yet (layers are built lazily)
     if (!layer) return null;
     return layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
   }).filter(Boolean);
