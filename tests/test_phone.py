@@ -337,3 +337,50 @@ def test_the_offline_notice_hides_no_content_and_can_be_dismissed(built, browser
         "a dismissed notice stays closed"
     assert traffic.errors == []
     page.context.close()
+
+
+# ---- turning the phone keeps the reader's place ------------------------------------------
+
+# Where the reader is: the active chapter, and how far down its card the reading line lies (the
+# middle of the window, or 70% down where the map sits above the text, not beside it).
+PLACE = """() => {
+    const map = document.querySelector('.sm-map').getBoundingClientRect();
+    const story = document.getElementById('sm-story').getBoundingClientRect();
+    const above = Math.min(map.right, story.right) - Math.max(map.left, story.left) > 1;
+    const line = innerHeight * (above ? 0.7 : 0.5);
+    const card = storymap.active && document.getElementById(storymap.active).getBoundingClientRect();
+    return {active: storymap.active, line, fraction: card ? (line - card.top) / card.height : null,
+            history: history.length, heard: window.heard.length, chapters: window.changes};
+}"""
+
+
+def test_turning_the_phone_keeps_the_chapter_and_the_place_in_it(built, browser):
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0])
+    page.evaluate("""() => { window.heard = []; window.changes = 0;
+        document.addEventListener('storymap:chapter', () => { window.changes += 1; });
+        new MutationObserver(() => heard.push(1)).observe(document.getElementById('sm-announce'),
+            {childList: true, characterData: true, subtree: true}); }""")
+    tallest = page.evaluate("() => [...document.querySelectorAll('section.sm-chapter')]"
+                            ".sort((a, b) => b.offsetHeight - a.offsetHeight)[0].id")
+    ids = [c.id for c in story.chapters]
+    for chapter_id in dict.fromkeys([ids[1], tallest, ids[len(ids) // 2], ids[-1]]):
+        go(page, chapter_id)
+        # the reading line 60% down the card: well inside it, where a reflow moves the text most
+        page.evaluate("""(id) => { const card = document.getElementById(id).getBoundingClientRect();
+            scrollBy({top: card.top + 0.6 * card.height - innerHeight * 0.7, behavior: 'instant'}); }""", chapter_id)
+        page.evaluate(AT_REST)
+        start = page.evaluate(PLACE)
+        assert start["active"] == chapter_id and start["fraction"] == pytest.approx(0.6, abs=0.02), start
+        for viewport in (LANDSCAPE, {"width": 740, "height": 360}, PHONES[0]):
+            page.set_viewport_size(viewport)
+            page.evaluate(AT_REST)
+            found = page.evaluate(PLACE)
+            where = f"{chapter_id} at {viewport['width']}x{viewport['height']}"
+            assert found["active"] == chapter_id, where
+            assert 0 <= found["fraction"] <= 1, f"{where}: its card is not at the reading line {found}"
+            assert found["fraction"] == pytest.approx(0.6, abs=0.08), f"{where}: the reader's place moved {found}"
+            assert (found["history"], found["heard"], found["chapters"]) == \
+                (start["history"], start["heard"], start["chapters"]), f"{where}: a chapter change"
+    assert traffic.errors == []
+    page.context.close()
