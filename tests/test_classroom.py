@@ -82,6 +82,23 @@ CARD = """() => {
           scrollHeight: card.scrollHeight, lineHeight: parseFloat(getComputedStyle(card).lineHeight),
           lastShown: line.top >= top && line.bottom <= bottom && last.contains(seen)};
 }"""
+# The lines of the active card's text as the presenter sees them: how many the card's top edge cuts
+# in half, and which lie whole inside the card (each line keyed by its text node and its place in it).
+LINES = """() => {
+  const card = document.getElementById(storymap.active);
+  const box = card.getBoundingClientRect();
+  const top = box.top + card.clientTop, bottom = top + card.clientHeight;
+  const walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT), range = document.createRange();
+  const lines = [];
+  for (let node = walker.nextNode(), i = 0; node; node = walker.nextNode(), i += 1) {
+    if (!node.data.trim() || !node.parentElement.checkVisibility()) continue;  // (a closed <details>)
+    range.selectNodeContents(node);
+    [...range.getClientRects()].forEach((r, j) => { if (r.height > 0) lines.push({key: i + ':' + j, top: r.top, bottom: r.bottom}); });
+  }
+  return {cut: lines.filter(l => l.top < top - 0.5 && l.bottom > top + 0.5).map(l => l.key),
+          shown: lines.filter(l => l.top >= top - 0.5 && l.bottom <= bottom + 0.5).map(l => l.key),
+          all: lines.map(l => l.key)};
+}"""
 MAP = "() => [storymap.map.getCenter().lat, storymap.map.getCenter().lng, storymap.map.getZoom(), storymap.visibleLayers()]"
 
 
@@ -111,6 +128,8 @@ def test_the_clicker_pages_through_every_chapter_before_moving_on(site, browser,
         card = page.evaluate(CARD)
         assert card["id"] == this and card["scrollTop"] == 0, "a chapter opens at its start"
         shown_map = page.evaluate(MAP)
+        lines = page.evaluate(LINES)
+        shown = set(lines["shown"])
         while True:
             turned = click(page, "PageDown")
             if turned["id"] != this:
@@ -118,8 +137,12 @@ def test_the_clicker_pages_through_every_chapter_before_moving_on(site, browser,
             # Each page overlaps the one before by at least a line: no line is skipped.
             assert card["scrollTop"] < turned["scrollTop"] <= card["scrollTop"] + card["height"] - turned["lineHeight"]
             assert page.evaluate(MAP) == shown_map, "turning a page leaves the map alone"
+            # ... and it begins with a whole line, never half of one.
+            lines = page.evaluate(LINES)
+            assert lines["cut"] == [], f"{this}: page {pages_turned + 1} begins with a line cut in half"
+            shown |= set(lines["shown"])
             card, pages_turned = turned, pages_turned + 1
-        assert card["scrollTop"] + card["height"] >= card["scrollHeight"] - 1, f"{this}: its end was never shown"
+        assert shown == set(lines["all"]), f"{this}: lines never shown whole: {sorted(set(lines['all']) - shown)}"
         assert card["lastShown"], f"{this}: the last discussion question was never shown whole"
         assert turned["id"] == following and turned["scrollTop"] == 0
         back = click(page, "PageUp")

@@ -123,6 +123,8 @@ function createScroller(options) {
 let scroller = null; // created by start()
 
 function readingLine() {
-  // The middle of the window on wide screens; lower down on phones, where the map takes the top.
-  return window.matchMedia("(max-width: 899px)").matches ? 70 : 50;
+  // The middle of the window where the map stands beside the text; lower down where it takes the
+  // top (the layouts and the line's heights are storymap/layout.py's, like the style sheet's).
+  const layout = state.data.layout;
+  return layout.reading_line[window.matchMedia(layout.media.stacked).matches ? "stacked" : "beside"];
 }
