@@ -117,9 +117,24 @@
               fraction: element.scrollTop / Math.max(element.scrollHeight, 1) };
   }
 
+  // A resize's own scrolls (the card clamped, the place put back) come in the frames after it: they
+  // are not the presenter's, so the place is not remembered from them — a window made larger and
+  // then small again comes back to the same text.
+  let settling = false;
+  let settleFrame = 0;
+
+  function settle() {
+    settling = true;
+    cancelAnimationFrame(settleFrame);
+    settleFrame = requestAnimationFrame(function () {
+      settleFrame = requestAnimationFrame(function () { settling = false; });
+    });
+  }
+
   function restore() {
     const element = card();
     if (!api.present.active || !element || !place || place.id !== element.id || pending) return;
+    settle();
     let target = place.fraction * element.scrollHeight;
     if (place.caret) {
       const rect = place.caret.getBoundingClientRect();
@@ -243,7 +258,7 @@
     // the place is put back at once, and remembered again after every scroll of the card.
     window.addEventListener("resize", restore);
     document.addEventListener("scroll", function (event) {
-      if (api.present.active && event.target === card() && !pending) remember(event.target);
+      if (api.present.active && event.target === card() && !pending && !settling) remember(event.target);
     }, true);
     document.addEventListener("storymap:mode", onMode);
     document.querySelectorAll("[data-sm-action=present]").forEach(function (button) {
