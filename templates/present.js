@@ -10,7 +10,13 @@
   "use strict";
 
   const api = window.storymap;
-  const FADE_MS = 180;
+  // The map's cross-fade, as long as its transition in storymap.css (--sm-map-fade, read there).
+  const FADE_MS = fadeMilliseconds();
+
+  function fadeMilliseconds() {
+    const value = getComputedStyle(document.documentElement).getPropertyValue("--sm-map-fade").trim();
+    return parseFloat(value) * (/ms$/.test(value) ? 1 : 1000) || 0;
+  }
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const NEXT = ["ArrowRight", "ArrowDown", "PageDown", " ", "Spacebar"];
   const PREVIOUS = ["ArrowLeft", "ArrowUp", "PageUp"];
