@@ -10,6 +10,9 @@ their own, not from the engine's padding()."""
 from __future__ import annotations
 
 import json
+import re
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -384,3 +387,80 @@ def test_turning_the_phone_keeps_the_chapter_and_the_place_in_it(built, browser)
                 (start["history"], start["heard"], start["chapters"]), f"{where}: a chapter change"
     assert traffic.errors == []
     page.context.close()
+
+
+# ---- the layout a window's shape chooses ---------------------------------------------------
+
+# Where the map is (above the text or beside it) and what of the window it gets; the legend and the
+# notice, where shown, lie inside it.
+LAYOUT_SEEN = """() => {
+    const rect = s => { const r = document.querySelector(s).getBoundingClientRect();
+                        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+    const map = rect('.sm-map'), story = rect('#sm-story'), bar = rect('.sm-bar');
+    const notice = document.querySelector('.sm-offline:not([hidden])');
+    return {map, story, bar, legend: rect('.sm-legend'), notice: notice && rect('.sm-offline:not([hidden])'),
+            above: Math.min(map.right, story.right) - Math.max(map.left, story.left) > 1};
+}"""
+
+
+def inside(inner, outer):
+    return (inner["left"] >= outer["left"] - 1 and inner["right"] <= outer["right"] + 1
+            and inner["top"] >= outer["top"] - 1 and inner["bottom"] <= outer["bottom"] + 1)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_phone_on_its_side_shows_the_map_beside_the_text_and_the_reading_line_follows_the_layout(built, browser, lang):
+    """A low, wide window keeps the map beside the text (above it, it was a strip of 42% of 390 px);
+    on either side of the breakpoint the engine's reading line is the layout's: 70% down where the
+    map is above the text, the middle where it is beside it (one setting for both)."""
+    url, story = built
+    page, traffic = open_story(browser, url, LANDSCAPE, lang)
+    wait_until(page, "storymap.offline")
+    chapter = story.chapters[3].id
+    for viewport, above in ((LANDSCAPE, False), ({"width": 740, "height": 360}, False),
+                            ({"width": 899, "height": 700}, True), ({"width": 900, "height": 700}, False)):
+        page.set_viewport_size(viewport)
+        page.evaluate(AT_REST)
+        seen = page.evaluate(LAYOUT_SEEN)
+        size = f"{viewport['width']}x{viewport['height']}"
+        assert seen["above"] is above, f"{size}: map {'above' if above else 'beside'} the text expected {seen}"
+        if not above:
+            assert seen["map"]["left"] >= seen["story"]["right"] - 1, size
+            assert seen["map"]["right"] - seen["map"]["left"] >= viewport["width"] / 2, f"{size}: map too narrow"
+            assert seen["map"]["bottom"] - seen["map"]["top"] >= viewport["height"] - (seen["bar"]["bottom"] + 1), \
+                f"{size}: the map is as high as the window below the header"
+        assert inside(seen["legend"], seen["map"]), f"{size}: the legend does not fit the map"
+        assert seen["notice"] is None or inside(seen["notice"], seen["map"]), f"{size}: the notice does not fit"
+        # the reading line: a chapter whose top is 60% down the window is active only where the
+        # line is 70% down (the map above the text)
+        go(page, chapter)
+        page.evaluate("""(id) => { const top = document.getElementById(id).getBoundingClientRect().top;
+            scrollBy({top: top - innerHeight * 0.6, behavior: 'instant'}); }""", chapter)
+        page.evaluate(AT_REST)
+        page.evaluate("() => storymap.sync()")  # the chapter under the line now, not once the page rests
+        assert (page.evaluate("() => storymap.active") == chapter) is above, f"{size}: the reading line is not the layout's"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size(LANDSCAPE)
+    go(page, chapter)
+    page.screenshot(path=str(ARTIFACTS / f"phone-landscape-{lang}.png"))
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_the_layouts_breakpoints_are_written_once(built):
+    """storymap.css names its layouts' queries; the page carries storymap/layout.py's, in its style
+    sheet and in its data alike, and a name layout.py does not define is refused."""
+    from conftest import page_data
+    from storymap.layout import LAYOUT, media_css
+
+    css = resources.files("storymap.templates").joinpath("storymap.css").read_text("utf-8")
+    queries = re.findall(r"@media ([^{]+)\{", css)
+    assert not [q for q in queries if re.search(r"width|height|aspect", q)], "a size written in storymap.css"
+    url, _ = built
+    html = Path(url.removeprefix("file://")).read_text("utf-8")
+    assert "@media (--sm-" not in html
+    for query in LAYOUT["media"].values():
+        assert "@media " + query.replace(": ", ":").replace(", ", ",") in html.replace(": ", ":").replace(", ", ",")
+    assert page_data(html)["layout"] == LAYOUT
+    with pytest.raises(ValueError, match="'tall'"):
+        media_css("@media (--sm-tall) { a { b: c } }")
