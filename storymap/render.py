@@ -31,6 +31,7 @@ from markupsafe import Markup
 from . import __version__, compact, images
 from .load import UI_TEXT
 from .figures import Figures
+from .layout import LAYOUT, media_css
 from .model import Chapter, Layer, Story, property_text
 from .styles import CAMERA, SYMBOLS, symbol_extent, symbol_points
 from .theme import page_css, palette
@@ -224,6 +225,7 @@ def page_data(story: Story) -> dict[str, Any]:
         "languages": list(story.languages),
         "view": story.view.to_json(),
         "camera": CAMERA,
+        "layout": LAYOUT,
         "symbols": SYMBOLS,
         "layers": [_layer_json(layer) for layer in story.layers],
         "chapters": [_chapter_json(story, chapter) for chapter in story.chapters],
@@ -246,7 +248,7 @@ def _asset(name: str) -> Markup:
     if name.endswith(".js"):
         code = rjsmin.jsmin(code)
     elif name.endswith(".css"):
-        code = rcssmin.cssmin(code)
+        code = rcssmin.cssmin(media_css(code))
     return _inline(code, name)
 
 

@@ -82,6 +82,23 @@ CARD = """() => {
           scrollHeight: card.scrollHeight, lineHeight: parseFloat(getComputedStyle(card).lineHeight),
           lastShown: line.top >= top && line.bottom <= bottom && last.contains(seen)};
 }"""
+# The lines of the active card's text as the presenter sees them: how many the card's top edge cuts
+# in half, and which lie whole inside the card (each line keyed by its text node and its place in it).
+LINES = """() => {
+  const card = document.getElementById(storymap.active);
+  const box = card.getBoundingClientRect();
+  const top = box.top + card.clientTop, bottom = top + card.clientHeight;
+  const walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT), range = document.createRange();
+  const lines = [];
+  for (let node = walker.nextNode(), i = 0; node; node = walker.nextNode(), i += 1) {
+    if (!node.data.trim() || !node.parentElement.checkVisibility()) continue;  // (a closed <details>)
+    range.selectNodeContents(node);
+    [...range.getClientRects()].forEach((r, j) => { if (r.height > 0) lines.push({key: i + ':' + j, top: r.top, bottom: r.bottom}); });
+  }
+  return {cut: lines.filter(l => l.top < top - 0.5 && l.bottom > top + 0.5).map(l => l.key),
+          shown: lines.filter(l => l.top >= top - 0.5 && l.bottom <= bottom + 0.5).map(l => l.key),
+          all: lines.map(l => l.key)};
+}"""
 MAP = "() => [storymap.map.getCenter().lat, storymap.map.getCenter().lng, storymap.map.getZoom(), storymap.visibleLayers()]"
 
 
@@ -111,6 +128,8 @@ def test_the_clicker_pages_through_every_chapter_before_moving_on(site, browser,
         card = page.evaluate(CARD)
         assert card["id"] == this and card["scrollTop"] == 0, "a chapter opens at its start"
         shown_map = page.evaluate(MAP)
+        lines = page.evaluate(LINES)
+        shown = set(lines["shown"])
         while True:
             turned = click(page, "PageDown")
             if turned["id"] != this:
@@ -118,8 +137,12 @@ def test_the_clicker_pages_through_every_chapter_before_moving_on(site, browser,
             # Each page overlaps the one before by at least a line: no line is skipped.
             assert card["scrollTop"] < turned["scrollTop"] <= card["scrollTop"] + card["height"] - turned["lineHeight"]
             assert page.evaluate(MAP) == shown_map, "turning a page leaves the map alone"
+            # ... and it begins with a whole line, never half of one.
+            lines = page.evaluate(LINES)
+            assert lines["cut"] == [], f"{this}: page {pages_turned + 1} begins with a line cut in half"
+            shown |= set(lines["shown"])
             card, pages_turned = turned, pages_turned + 1
-        assert card["scrollTop"] + card["height"] >= card["scrollHeight"] - 1, f"{this}: its end was never shown"
+        assert shown == set(lines["all"]), f"{this}: lines never shown whole: {sorted(set(lines['all']) - shown)}"
         assert card["lastShown"], f"{this}: the last discussion question was never shown whole"
         assert turned["id"] == following and turned["scrollTop"] == 0
         back = click(page, "PageUp")
@@ -258,3 +281,104 @@ def test_build_one_language_only(tmp_path):
     assert "The last shifts" not in html and 'class="sm-langs"' not in html  # no language switch
     bad = run("build", str(REPO), "-o", str(tmp_path / "fr"), "--lang", "fr")
     assert bad.exit_code == 1 and "no language 'fr'" in bad.output
+
+
+def test_a_click_on_the_card_turns_it_like_the_clicker_but_not_a_click_meant_for_something_else(site, browser):
+    out, story = site
+    first, second = story.chapters[0].id, story.chapters[1].id
+    page, traffic = present_at_projector_size(browser, (out / "index.html").as_uri(), "en")
+    page.evaluate("""() => document.addEventListener('click', e => {  // links stay on this page
+        if (e.target.closest('a')) e.preventDefault(); }, true)""")
+
+    def centre(selector):
+        box = page.evaluate("""(s) => { const r = document.querySelector(s).getBoundingClientRect();
+            return [r.left + r.width / 2, r.top + r.height / 2]; }""", selector)
+        return box[0], box[1]
+
+    def where():
+        """The chapter, how far its card is scrolled, and whether the map is fading to another chapter."""
+        return page.evaluate("() => [storymap.active, document.getElementById(storymap.active).scrollTop,"
+                             " !!document.querySelector('.sm-map.sm-fading')]")
+
+    def shown_in_card(selector):
+        """The card scrolled (by hand, as a wheel would) to show `selector`; its place then."""
+        page.evaluate("""(s) => { const card = document.getElementById(storymap.active);
+            const target = document.querySelector(s).getBoundingClientRect().top - card.getBoundingClientRect().top;
+            card.scrollTop += target - 40; }""", selector)
+        return where()
+
+    # what a click is meant for: the sources' summary (it opens them), a link, the map (it pans)
+    sources = f"#{first} article[lang=en] .sm-sources"
+    start = shown_in_card(sources + " summary")
+    page.mouse.click(*centre(sources + " summary"))
+    assert page.evaluate(f"() => document.querySelector('{sources}').open")
+    assert where() == start, "a click on the sources' summary turned the page"
+    link = sources + " a[href]"
+    start = shown_in_card(link)
+    page.mouse.click(*centre(link))
+    assert where() == start, "a click on a link turned the page"
+    centre_before = page.evaluate("() => storymap.map.getCenter()")
+    x, y = centre(".sm-map")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 80, y + 40, steps=5)
+    page.mouse.up()
+    assert page.evaluate("() => storymap.map.getCenter()") != centre_before, "the map pans"
+    assert where() == start, "a drag on the map turned the page"
+    # the click that ends a selection made by dragging over the text (the selection made here, the
+    # click as the drag's mouseup gives it)
+    page.evaluate(f"() => {{ document.getElementById('{first}').scrollTop = 0; }}")
+    start = where()
+    x, y = centre(f"#{first} article[lang=en] p")
+    page.evaluate("""([x, y, s]) => { const p = document.querySelector(s); getSelection().selectAllChildren(p);
+        p.dispatchEvent(new MouseEvent('click', {bubbles: true, button: 0, clientX: x, clientY: y})); }""",
+                  [x, y, f"#{first} article[lang=en] p"])
+    assert where() == start, "selecting text turned the page"
+    page.evaluate("() => getSelection().removeAllRanges()")
+    # a plain click on the card's text: "next", page after page, then the next chapter
+    x, y = centre(f"#{first} article[lang=en] p")
+    turned = 0
+    while where()[0] == first:
+        before = where()
+        page.mouse.click(x, y)
+        wait_until(page, f"() => storymap.active !== {first!r} || "
+                         f"document.getElementById({first!r}).scrollTop !== {before[1]}", timeout_ms=3000)
+        turned += 1
+        assert turned < 20
+    assert where()[:2] == [second, 0] and turned >= 2, (where(), turned)
+    assert traffic.errors == []
+
+
+def test_a_resize_keeps_the_presenters_place_in_the_card(site, browser):
+    out, story = site
+    page, traffic = present_at_projector_size(browser, (out / "index.html").as_uri(), "de")
+    chapter = page.evaluate("() => storymap.active")
+    click(page, "PageDown")
+    # the text at the start of the first whole line on the card's page, kept as a DOM range
+    page.evaluate("""() => { const card = document.getElementById(storymap.active), box = card.getBoundingClientRect();
+        const top = box.top + card.clientTop, walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT);
+        const range = document.createRange(); let first = null;
+        for (let node = walker.nextNode(); node && !first; node = walker.nextNode()) {
+            if (!node.data.trim() || !node.parentElement.checkVisibility()) continue;
+            range.selectNodeContents(node);
+            first = [...range.getClientRects()].find(r => r.height > 0 && r.top >= top - 0.5) || null;
+        }
+        window.anchor = document.caretRangeFromPoint(first.left + 2, (first.top + first.bottom) / 2); }""")
+    where = """() => { const card = document.getElementById(storymap.active), box = card.getBoundingClientRect();
+        return {id: storymap.active, line: parseFloat(getComputedStyle(card).lineHeight),
+                offset: anchor.getBoundingClientRect().top - box.top - card.clientTop,
+                left: card.scrollHeight - card.clientHeight - card.scrollTop}; }"""
+    assert 0 <= page.evaluate(where)["offset"] < page.evaluate(where)["line"]
+    for viewport in ({"width": 1024, "height": 768}, {"width": 1920, "height": 1080}, PROJECTOR):
+        page.set_viewport_size(viewport)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        found = page.evaluate(where)
+        assert found["id"] == chapter
+        assert page.evaluate(LINES)["cut"] == [], f"{viewport}: the card begins with half a line"
+        # the same text opens the card's page, in its first line (or its second: the leading above it),
+        # unless the card, taller now, ends before that text could reach its top (less than a line of
+        # scrolling left: a page begins at a whole line)
+        assert found["offset"] >= -0.5, f"{viewport}: the presenter's place was scrolled away {found}"
+        assert found["offset"] < 2 * found["line"] or found["left"] < found["line"] + 1, \
+            f"{viewport}: the presenter's place moved {found}"
+    assert traffic.errors == []

@@ -10,6 +10,9 @@ their own, not from the engine's padding()."""
 from __future__ import annotations
 
 import json
+import re
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -337,3 +340,127 @@ def test_the_offline_notice_hides_no_content_and_can_be_dismissed(built, browser
         "a dismissed notice stays closed"
     assert traffic.errors == []
     page.context.close()
+
+
+# ---- turning the phone keeps the reader's place ------------------------------------------
+
+# Where the reader is: the active chapter, and how far down its card the reading line lies (the
+# middle of the window, or 70% down where the map sits above the text, not beside it).
+PLACE = """() => {
+    const map = document.querySelector('.sm-map').getBoundingClientRect();
+    const story = document.getElementById('sm-story').getBoundingClientRect();
+    const above = Math.min(map.right, story.right) - Math.max(map.left, story.left) > 1;
+    const line = innerHeight * (above ? 0.7 : 0.5);
+    const card = storymap.active && document.getElementById(storymap.active).getBoundingClientRect();
+    return {active: storymap.active, line, fraction: card ? (line - card.top) / card.height : null,
+            history: history.length, heard: window.heard.length, chapters: window.changes};
+}"""
+
+
+def test_turning_the_phone_keeps_the_chapter_and_the_place_in_it(built, browser):
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0])
+    page.evaluate("""() => { window.heard = []; window.changes = 0;
+        document.addEventListener('storymap:chapter', () => { window.changes += 1; });
+        new MutationObserver(() => heard.push(1)).observe(document.getElementById('sm-announce'),
+            {childList: true, characterData: true, subtree: true}); }""")
+    tallest = page.evaluate("() => [...document.querySelectorAll('section.sm-chapter')]"
+                            ".sort((a, b) => b.offsetHeight - a.offsetHeight)[0].id")
+    ids = [c.id for c in story.chapters]
+    for chapter_id in dict.fromkeys([ids[1], tallest, ids[len(ids) // 2], ids[-1]]):
+        go(page, chapter_id)
+        # the reading line 60% down the card: well inside it, where a reflow moves the text most
+        page.evaluate("""(id) => { const card = document.getElementById(id).getBoundingClientRect();
+            scrollBy({top: card.top + 0.6 * card.height - innerHeight * 0.7, behavior: 'instant'}); }""", chapter_id)
+        page.evaluate(AT_REST)
+        start = page.evaluate(PLACE)
+        assert start["active"] == chapter_id and start["fraction"] == pytest.approx(0.6, abs=0.02), start
+        for viewport in (LANDSCAPE, {"width": 740, "height": 360}, PHONES[0]):
+            page.set_viewport_size(viewport)
+            page.evaluate(AT_REST)
+            found = page.evaluate(PLACE)
+            where = f"{chapter_id} at {viewport['width']}x{viewport['height']}"
+            assert found["active"] == chapter_id, where
+            assert 0 <= found["fraction"] <= 1, f"{where}: its card is not at the reading line {found}"
+            assert found["fraction"] == pytest.approx(0.6, abs=0.08), f"{where}: the reader's place moved {found}"
+            assert (found["history"], found["heard"], found["chapters"]) == \
+                (start["history"], start["heard"], start["chapters"]), f"{where}: a chapter change"
+    assert traffic.errors == []
+    page.context.close()
+
+
+# ---- the layout a window's shape chooses ---------------------------------------------------
+
+# Where the map is (above the text or beside it) and what of the window it gets; the legend and the
+# notice, where shown, lie inside it.
+LAYOUT_SEEN = """() => {
+    const rect = s => { const r = document.querySelector(s).getBoundingClientRect();
+                        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+    const map = rect('.sm-map'), story = rect('#sm-story'), bar = rect('.sm-bar');
+    const notice = document.querySelector('.sm-offline:not([hidden])');
+    return {map, story, bar, legend: rect('.sm-legend'), notice: notice && rect('.sm-offline:not([hidden])'),
+            above: Math.min(map.right, story.right) - Math.max(map.left, story.left) > 1};
+}"""
+
+
+def inside(inner, outer):
+    return (inner["left"] >= outer["left"] - 1 and inner["right"] <= outer["right"] + 1
+            and inner["top"] >= outer["top"] - 1 and inner["bottom"] <= outer["bottom"] + 1)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_phone_on_its_side_shows_the_map_beside_the_text_and_the_reading_line_follows_the_layout(built, browser, lang):
+    """A low, wide window keeps the map beside the text (above it, it was a strip of 42% of 390 px);
+    on either side of the breakpoint the engine's reading line is the layout's: 70% down where the
+    map is above the text, the middle where it is beside it (one setting for both)."""
+    url, story = built
+    page, traffic = open_story(browser, url, LANDSCAPE, lang)
+    wait_until(page, "storymap.offline")
+    chapter = story.chapters[3].id
+    for viewport, above in ((LANDSCAPE, False), ({"width": 740, "height": 360}, False),
+                            ({"width": 899, "height": 700}, True), ({"width": 900, "height": 700}, False)):
+        page.set_viewport_size(viewport)
+        page.evaluate(AT_REST)
+        seen = page.evaluate(LAYOUT_SEEN)
+        size = f"{viewport['width']}x{viewport['height']}"
+        assert seen["above"] is above, f"{size}: map {'above' if above else 'beside'} the text expected {seen}"
+        if not above:
+            assert seen["map"]["left"] >= seen["story"]["right"] - 1, size
+            assert seen["map"]["right"] - seen["map"]["left"] >= viewport["width"] / 2, f"{size}: map too narrow"
+            assert seen["map"]["bottom"] - seen["map"]["top"] >= viewport["height"] - (seen["bar"]["bottom"] + 1), \
+                f"{size}: the map is as high as the window below the header"
+        assert inside(seen["legend"], seen["map"]), f"{size}: the legend does not fit the map"
+        assert seen["notice"] is None or inside(seen["notice"], seen["map"]), f"{size}: the notice does not fit"
+        # the reading line: a chapter whose top is 60% down the window is active only where the
+        # line is 70% down (the map above the text)
+        go(page, chapter)
+        page.evaluate("""(id) => { const top = document.getElementById(id).getBoundingClientRect().top;
+            scrollBy({top: top - innerHeight * 0.6, behavior: 'instant'}); }""", chapter)
+        page.evaluate(AT_REST)
+        page.evaluate("() => storymap.sync()")  # the chapter under the line now, not once the page rests
+        assert (page.evaluate("() => storymap.active") == chapter) is above, f"{size}: the reading line is not the layout's"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size(LANDSCAPE)
+    go(page, chapter)
+    page.screenshot(path=str(ARTIFACTS / f"phone-landscape-{lang}.png"))
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_the_layouts_breakpoints_are_written_once(built):
+    """storymap.css names its layouts' queries; the page carries storymap/layout.py's, in its style
+    sheet and in its data alike, and a name layout.py does not define is refused."""
+    from conftest import page_data
+    from storymap.layout import LAYOUT, media_css
+
+    css = resources.files("storymap.templates").joinpath("storymap.css").read_text("utf-8")
+    queries = re.findall(r"@media ([^{]+)\{", css)
+    assert not [q for q in queries if re.search(r"width|height|aspect", q)], "a size written in storymap.css"
+    url, _ = built
+    html = Path(url.removeprefix("file://")).read_text("utf-8")
+    assert "@media (--sm-" not in html
+    for query in LAYOUT["media"].values():
+        assert "@media " + query.replace(": ", ":").replace(", ", ",") in html.replace(": ", ":").replace(", ", ",")
+    assert page_data(html)["layout"] == LAYOUT
+    with pytest.raises(ValueError, match="'tall'"):
+        media_css("@media (--sm-tall) { a { b: c } }")

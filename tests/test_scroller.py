@@ -27,9 +27,10 @@ AT_REST = """async () => {
     }
 }"""
 
-# The reading line (docs/js-api.md): the middle of the window, 70% down on screens under 900 px.
+# The reading line (docs/js-api.md): the middle of the window, 70% down where the map is stacked
+# above the text (the layout's query is the page's, storymap/layout.py).
 GEOMETRY = """() => {
-    const line = innerHeight * (matchMedia('(max-width: 899px)').matches ? 0.7 : 0.5);
+    const line = innerHeight * (matchMedia(storymap.data.layout.media.stacked).matches ? 0.7 : 0.5);
     const boxes = [...document.querySelectorAll('section.sm-chapter')].map(section => {
         const box = section.getBoundingClientRect();
         return {id: section.id, top: box.top, bottom: box.bottom};

@@ -6,7 +6,7 @@
  * into one function scope: like the files of one module, they share their top-level names.
  * The public API is built last (api.js): window.storymap, see docs/js-api.md. */
 
-const FADE_MS = 400; // a layer's fade, as long as the opacity transition in storymap.css
+const FADE_MS = cssMilliseconds("--sm-layer-fade"); // a layer's fade: storymap.css's, which its transition takes
 const FLY_SECONDS = 1.2;
 const IDLE_TIMEOUT_MS = 2000; // work left for an idle moment is done by then at the latest
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -34,6 +34,12 @@ const state = {
   viewHighlight: [], // the feature ids the view on screen was placed to show (camera.js)
   dimmedLayers: new Set(), // layers whose other features step back for a highlight
 };
+
+// A duration the style sheet sets once on :root ("0.4s", "180ms"), in milliseconds.
+function cssMilliseconds(name) {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return parseFloat(value) * (/ms$/.test(value) ? 1 : 1000) || 0;
+}
 
 function replaceUrl(url) {
   // A page shown inline in a notebook (an iframe's srcdoc, at about:srcdoc) cannot change its URL:

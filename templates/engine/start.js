@@ -28,6 +28,7 @@ function start(map) {
     steps: state.sections,
     line: readingLine,
     enabled: function () { return state.mode === "story"; },
+    active: function () { return state.active; },
     onStep: function (index) { activate(index, false); },
   });
   const linked = indexOf(decodeURIComponent(location.hash.slice(1)));
