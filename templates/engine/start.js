@@ -1,12 +1,24 @@
 /* storymap engine — start: called once by the page with the Leaflet map folium created.
  *
- * The start does only what the reader's first view needs, and no long task: the page follows the
- * scroll and answers the API at once, the first view's layers are built and drawn one per task,
- * and what no one can see yet (layers shown later, when the page opened at a chapter) waits until
- * the browser is idle — or until a chapter, explore mode or the API asks for it first. */
+ * The start does only what the reader's first view needs, and no long task: the page's last
+ * script (folium's map and its basemap) ends at once, the engine wires the page and answers the
+ * API in a task of its own, the first view's layers are built and drawn a step per task, and what
+ * no one can see yet (layers shown later, when the page opened at a chapter) waits until the
+ * browser is idle — or until a chapter, explore mode or the API asks for it first. */
 
+let starting = false; // start() was called; the engine begins in the next task
+
+// The map script's task has already created the map and laid out its basemap's tiles: the engine
+// begins in the next one, so that neither task is long. Until then `storymap.map` is null; the
+// engine announces itself with `storymap:ready`.
 function start(map) {
-  if (state.map) throw new Error("storymap: already started");
+  if (state.map || starting) throw new Error("storymap: already started");
+  starting = true;
+  watchBasemap(map); // now: a tile may fail before the engine begins, and the notice must know
+  nextTask(function () { begin(map); });
+}
+
+function begin(map) {
   const data = JSON.parse(document.getElementById("sm-data").textContent);
   data.layers.forEach(decodeLayer);
   state.data = data;
@@ -15,7 +27,6 @@ function start(map) {
     layerDef.data.features.forEach(function (feature) { state.layerOf[feature.id] = layerDef; });
   });
   state.sections = data.chapters.map(function (chapter) { return document.getElementById(chapter.id); });
-  watchBasemap();
   watchOverlays();
 
   const requested = new URLSearchParams(location.search).get("lang");
