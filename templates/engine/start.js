@@ -1,21 +1,37 @@
-/* storymap engine — start: called once by the page with the Leaflet map folium created.
+/* storymap engine — start: called once by the page with the Leaflet map folium creates.
  *
- * The start does only what the reader's first view needs, and no long task: the page's last
- * script (folium's map and its basemap) ends at once, the engine wires the page and answers the
- * API in a task of its own, the first view's layers are built and drawn a step per task, and what
- * no one can see yet (layers shown later, when the page opened at a chapter) waits until the
- * browser is idle — or until a chapter, explore mode or the API asks for it first. */
+ * The start does only what the reader's first view needs, and no long task: the story's text is
+ * painted first, the map and its basemap are created in a task of their own, the engine wires the
+ * page and answers the API in the next one, the first view's layers are built and drawn a step per
+ * task, and what no one can see yet (layers shown later, when the page opened at a chapter) waits
+ * until the browser is idle — or until a chapter, explore mode or the API asks for it first. */
 
-let starting = false; // start() was called; the engine begins in the next task
+let starting = false; // start() was called; the engine begins in a later task
 
-// The map script's task has already created the map and laid out its basemap's tiles: the engine
-// begins in the next one, so that neither task is long. Until then `storymap.map` is null; the
+// `map`: the Leaflet map, or the page's function that creates it (and returns it). The function
+// runs after the next frame is painted: creating the map lays out the page (Leaflet measures the
+// map), and that layout is then the frame's, done once, instead of one more piece of a long task.
+// The engine begins in the task after the map's; until then `storymap.map` is null, and the
 // engine announces itself with `storymap:ready`.
 function start(map) {
   if (state.map || starting) throw new Error("storymap: already started");
   starting = true;
-  watchBasemap(map); // now: a tile may fail before the engine begins, and the notice must know
-  nextTask(function () { begin(map); });
+  if (typeof map !== "function") {
+    watchBasemap(map);
+    begin(map);
+    return;
+  }
+  afterPaint(function () {
+    const created = map();
+    watchBasemap(created); // now: a tile may fail before the engine begins, and the notice must know
+    nextTask(function () { begin(created); });
+  });
+}
+
+// `fn` in a task after the next frame; at once (in a task) for a hidden page, which paints no frame.
+function afterPaint(fn) {
+  if (document.hidden) nextTask(fn);
+  else requestAnimationFrame(function () { nextTask(fn); });
 }
 
 function begin(map) {
