@@ -236,3 +236,22 @@ def test_the_story_text_is_painted_before_the_engine_and_the_api_is_whole_when_i
     assert ready["chapters"] == len(story.chapters)
     assert traffic.other == [] and traffic.errors == []
     context.close()
+
+
+# A page opened in a background tab: hidden, and the browser paints no frame for it.
+BACKGROUND_TAB = """
+Object.defineProperty(document, 'hidden', {get: () => true});
+window.requestAnimationFrame = function () { return 0; };
+"""
+
+
+def test_a_page_opened_in_a_background_tab_starts_without_a_painted_frame(built, browser):
+    url, story = built
+    context = browser.new_context(viewport=WIDE)
+    context.add_init_script(BACKGROUND_TAB)
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(url)
+    wait_until(page, f"window.storymap && storymap.map && storymap.visibleLayers().length === {len(story.layers)}")
+    assert traffic.errors == []
+    context.close()
