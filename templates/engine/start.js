@@ -2,9 +2,10 @@
  *
  * The start does only what the reader's first view needs, and no long task: the story's text is
  * painted first, the map and its basemap are created in a task of their own, the engine wires the
- * page and answers the API in the next one, the first view's layers are built and drawn a step per
- * task, and what no one can see yet (layers shown later, when the page opened at a chapter) waits
- * until the browser is idle — or until a chapter, explore mode or the API asks for it first. */
+ * page and answers the API in the next one, the first view's layers are built and drawn in short
+ * steps, a few per task, and what no one can see yet (layers shown later, when the page opened at
+ * a chapter) waits until the browser is idle — or until a chapter, explore mode or the API asks
+ * for it first. */
 
 let starting = false; // start() was called; the engine begins in a later task
 
