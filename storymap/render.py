@@ -439,8 +439,9 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
             _engine(),
             _asset("explore.js"),
             _asset("present.js"),
-            # folium's map script, its template's indentation and blank lines minified away
-            _inline(rjsmin.jsmin(f"(function () {{\n{map_script}\nwindow.storymap.start({MAP_NAME});\n}})();\n"), "map"),
+            # folium's map script, its template's indentation and blank lines minified away; the
+            # engine runs it once the story's text is painted (engine/start.js)
+            _inline(rjsmin.jsmin(f"window.storymap.start(function () {{\n{map_script}\nreturn {MAP_NAME};\n}});\n"), "map"),
         ]
         if dev_build is not None:
             scripts.append(_reload_script(dev_build))

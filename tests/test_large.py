@@ -63,6 +63,17 @@ def test_a_large_layer_is_on_a_canvas_and_comes_and_goes_whole(large_page, brows
     assert traffic.other == [] and traffic.errors == []
 
 
+def test_a_highlight_that_comes_with_a_later_slice_is_labelled(large_page, browser):
+    # Opened at a chapter without the large layer: the highlighted feature joins the map with the
+    # layer's last slice, after the chapter has set its highlight.
+    page, traffic = open_page(browser, large_page + "#none")
+    page.evaluate("() => { storymap.goTo('all', {instant: true}); }")
+    wait_until(page, f"({ON_MAP})() === {COUNT}")
+    wait_until(page, "document.querySelectorAll('.leaflet-tooltip').length > 0")
+    assert page.locator(".leaflet-tooltip").all_inner_texts() == ["P4499"]
+    assert traffic.other == [] and traffic.errors == []
+
+
 def test_coming_back_while_still_leaving_ends_with_every_feature(large_page, browser):
     page, _ = open_page(browser, large_page)
     page.evaluate("() => { storymap.goTo('all', {instant: true}); }")

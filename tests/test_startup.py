@@ -197,3 +197,61 @@ def test_labels_sit_beside_their_places(built, browser):
     assert checked > 0
     assert traffic.errors == []
     page.close()
+
+
+# What a reader sees painted, and what the page's first listener finds, recorded from the first frame.
+FIRST_SIGHT = """
+window.__sight = {text: [], ready: null};
+new PerformanceObserver(list => list.getEntries().forEach(e => {
+  if (e.element && e.element.closest('#sm-story')) window.__sight.text.push(e.startTime);
+})).observe({type: 'largest-contentful-paint', buffered: true});
+document.addEventListener('storymap:ready', () => {
+  const api = window.storymap, data = api.data;
+  const last = data.chapters[data.chapters.length - 1];
+  const feature = data.layers[data.layers.length - 1].data.features[0].id;
+  api.goTo(last.id, {instant: true});
+  window.__sight.ready = {at: performance.getEntriesByName('storymap:ready')[0].startTime,
+    map: api.map !== null, layers: Object.keys(api.layers), chapters: api.chapters.length,
+    feature: api.feature(feature).feature.id === feature, active: api.active === last.id,
+    visible: api.visibleLayers().join() === last.layers.join()};
+});
+"""
+
+
+def test_the_story_text_is_painted_before_the_engine_and_the_api_is_whole_when_it_is_ready(built, browser):
+    """The reader sees the story's text before the map engine has begun; the engine begins after the
+    page's last script, and the first listener of `storymap:ready` finds the whole API at once."""
+    url, story = built
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(FIRST_SIGHT)
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(url)
+    wait_until(page, "window.__sight.ready !== null")
+    sight = page.evaluate("() => window.__sight")
+    assert sight["text"] and min(sight["text"]) < sight["ready"]["at"], "the text waited for the engine"
+    ready = sight["ready"]
+    assert ready["map"] and ready["feature"] and ready["active"] and ready["visible"]
+    assert ready["layers"] == [layer.id for layer in story.layers]
+    assert ready["chapters"] == len(story.chapters)
+    assert traffic.other == [] and traffic.errors == []
+    context.close()
+
+
+# A page opened in a background tab: hidden, and the browser paints no frame for it.
+BACKGROUND_TAB = """
+Object.defineProperty(document, 'hidden', {get: () => true});
+window.requestAnimationFrame = function () { return 0; };
+"""
+
+
+def test_a_page_opened_in_a_background_tab_starts_without_a_painted_frame(built, browser):
+    url, story = built
+    context = browser.new_context(viewport=WIDE)
+    context.add_init_script(BACKGROUND_TAB)
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(url)
+    wait_until(page, f"window.storymap && storymap.map && storymap.visibleLayers().length === {len(story.layers)}")
+    assert traffic.errors == []
+    context.close()

@@ -9,6 +9,7 @@
 const FADE_MS = cssMilliseconds("--sm-layer-fade"); // a layer's fade: storymap.css's, which its transition takes
 const FLY_SECONDS = 1.2;
 const IDLE_TIMEOUT_MS = 2000; // work left for an idle moment is done by then at the latest
+const STEP_BUDGET_MS = 16; // a task of the start takes further steps until it has run this long
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
 // Private: the public API reads it through getters, so no caller can put the page out of step.

@@ -58,8 +58,10 @@ function setHighlight(ids) {
   ids.forEach(function (id) {
     const layer = state.features[id];
     restyle(id, "highlight");
-    if (!layer._map) return; // filtered out by the chapter's year
-    if (layer.bringToFront) layer.bringToFront();
+    if (!state.layers[state.layerOf[id].id].hasLayer(layer)) return; // filtered out by the chapter's year
+    // A feature still to come with a later slice of its layer is labelled as it joins the map
+    // (a permanent label opens when its feature is added).
+    if (layer._map && layer.bringToFront) layer.bringToFront();
     bindLabel(layer, true);
   });
 }

@@ -210,9 +210,9 @@ function hideLayer(id) {
 let showing = 0; // the latest showOnly; a gradual one stops when a newer one has begun
 
 // `opacities` (optional): layer id -> opacity, for layers shown faded. With `onShown` (the page's
-// first view) the layers are built and appear bottom first, one per task from the next one on and
-// without fading, so that no task is long, and onShown() is called once all are on the map; the
-// legend shows them all at once.
+// first view) the layers are built and appear bottom first, without fading, in steps (a layer's
+// build, its drawing) taken from the next task on, so that no task is long; onShown() is called
+// once all are on the map. The legend shows them all at once.
 function showOnly(ids, opacities, onShown) {
   const gradually = typeof onShown === "function";
   const run = showing += 1;
@@ -230,10 +230,19 @@ function showOnly(ids, opacities, onShown) {
     shown.forEach(show);
     return;
   }
+  // Building a layer and drawing it are steps of their own (together they are the longest part
+  // of the start for the story's largest layer). A task takes steps until it has run for
+  // STEP_BUDGET_MS: small layers share a task, and the view is painted in a few frames, not one
+  // per step.
+  const steps = [];
+  shown.forEach(function (id) {
+    steps.push(function () { layerGroup(id); }, function () { show(id); });
+  });
   nextTask(function next() {
     if (run !== showing) return;
-    if (shown.length) show(shown.shift());
-    if (shown.length) nextTask(next);
+    const began = performance.now();
+    while (steps.length && performance.now() - began < STEP_BUDGET_MS) steps.shift()();
+    if (steps.length) nextTask(next);
     else onShown();
   });
 }

@@ -34,9 +34,9 @@ function offlineNotice(show) {
   if (changed) refit(true); // the notice sits over the map's corner: keep the view clear of it
 }
 
-function watchBasemap() {
+function watchBasemap(map) {
   let loaded = 0;
-  state.map.eachLayer(function (layer) {
+  map.eachLayer(function (layer) {
     if (!(layer instanceof L.TileLayer)) return;
     state.basemap = layer;
     layer.on("tileload", function () { loaded += 1; offlineNotice(false); });

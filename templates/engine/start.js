@@ -1,12 +1,41 @@
-/* storymap engine — start: called once by the page with the Leaflet map folium created.
+/* storymap engine — start: called once by the page with the Leaflet map folium creates.
  *
- * The start does only what the reader's first view needs, and no long task: the page follows the
- * scroll and answers the API at once, the first view's layers are built and drawn one per task,
- * and what no one can see yet (layers shown later, when the page opened at a chapter) waits until
- * the browser is idle — or until a chapter, explore mode or the API asks for it first. */
+ * The start does only what the reader's first view needs, and no long task: the story's text is
+ * painted first, the map and its basemap are created in a task of their own, the engine wires the
+ * page and answers the API in the next one, the first view's layers are built and drawn in short
+ * steps, a few per task, and what no one can see yet (layers shown later, when the page opened at
+ * a chapter) waits until the browser is idle — or until a chapter, explore mode or the API asks
+ * for it first. */
 
+let starting = false; // start() was called; the engine begins in a later task
+
+// `map`: the Leaflet map, or the page's function that creates it (and returns it). The function
+// runs after the next frame is painted: creating the map lays out the page (Leaflet measures the
+// map), and that layout is then the frame's, done once, instead of one more piece of a long task.
+// The engine begins in the task after the map's; until then `storymap.map` is null, and the
+// engine announces itself with `storymap:ready`.
 function start(map) {
-  if (state.map) throw new Error("storymap: already started");
+  if (state.map || starting) throw new Error("storymap: already started");
+  starting = true;
+  if (typeof map !== "function") {
+    watchBasemap(map);
+    begin(map);
+    return;
+  }
+  afterPaint(function () {
+    const created = map();
+    watchBasemap(created); // now: a tile may fail before the engine begins, and the notice must know
+    nextTask(function () { begin(created); });
+  });
+}
+
+// `fn` in a task after the next frame; at once (in a task) for a hidden page, which paints no frame.
+function afterPaint(fn) {
+  if (document.hidden) nextTask(fn);
+  else requestAnimationFrame(function () { nextTask(fn); });
+}
+
+function begin(map) {
   const data = JSON.parse(document.getElementById("sm-data").textContent);
   data.layers.forEach(decodeLayer);
   state.data = data;
@@ -15,7 +44,6 @@ function start(map) {
     layerDef.data.features.forEach(function (feature) { state.layerOf[feature.id] = layerDef; });
   });
   state.sections = data.chapters.map(function (chapter) { return document.getElementById(chapter.id); });
-  watchBasemap();
   watchOverlays();
 
   const requested = new URLSearchParams(location.search).get("lang");
