@@ -217,7 +217,7 @@ def main() -> None:
         stress = synthetic.write_story(tmp / "stress", {"points": synthetic.points(10_000),
                                                         "areas": synthetic.polygons(10_000)})
         pipeline.build(stress, tmp / "stress-site")
-        chapters = [{"id": c.id, "layers": list(c.layers),
+        chapters = [{"id": c.id, "layers": story.visible_layers(c),  # the layers our page shows: context too
                      "center": list(c.view.center) if c.view.center else None, "zoom": c.view.zoom}
                     for c in story.chapters if c.view.center]
         print("timing in Chromium ...", flush=True)

@@ -63,11 +63,13 @@ function activate(index, instant, force) {
   // Re-applying the chapter on screen (a change of mode) tells a screen reader nothing new.
   const moved = index !== state.active;
   state.active = index;
-  markSections(index);
   const keep = Boolean(chapter && chapter.keeps_map && mapFrom === state.mapFrom && !force);
   state.mapFrom = mapFrom; // before the camera moves: it keeps clear of that chapter's card
   if (!keep && chapter) showChapter(chapter, instant);
   else if (!keep) showOverview(instant);
+  // The page's own changes after the map's: the camera and Leaflet read the layout, and each read
+  // after a change to the page lays it out again.
+  markSections(index);
   progress();
   if (moved) announce(index);
   setHash(chapter ? chapter.id : null);
