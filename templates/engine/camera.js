@@ -177,9 +177,12 @@ function measureAllLabels() {
 }
 
 // Where Leaflet opens a layer's label (DivOverlay._prepareOpen): a shape's centre, a dot's point,
-// a group's first member on the map.
+// a group's first member on the map. Computed as Leaflet's getCenter does, which only a layer on
+// the map may call: the camera places a view before the chapter's layers join the map.
 function labelAnchor(layer) {
-  if (layer.getCenter) return layer.getCenter();
+  const crs = state.map.options.crs;
+  if (layer instanceof L.Polygon) return L.PolyUtil.polygonCenter(layer._defaultShape(), crs);
+  if (layer instanceof L.Polyline) return L.LineUtil.polylineCenter(layer._defaultShape(), crs);
   if (layer.getLatLng) return layer.getLatLng();
   const first = layer.getLayers ? layer.getLayers().find(function (member) { return member._map; }) : null;
   return first ? labelAnchor(first) : layer.getBounds().getCenter();
@@ -205,17 +208,18 @@ function labelRect(label, point, right) {
   };
 }
 
-// The features the view on screen keeps in sight, each with its label where it will have one (a
-// feature on the map): the chapter's highlight, which a chapter switch draws only after the move
-// (see showChapter), so the camera is told it rather than reading it.
+// The features the view on screen keeps in sight, each with its label: the chapter's highlight,
+// which a chapter switch draws only after the move (see showChapter), so the camera is told it
+// rather than reading it. (A feature the chapter's year holds back has no label: room kept for
+// one costs a little of the view, no more.)
 function highlightItems() {
   const layers = state.viewHighlight.map(featureLayer); // built now if not yet (layers are built lazily)
-  measureLabels(state.viewHighlight.filter(function (id, i) { return layers[i] && layers[i]._map; }));
+  measureLabels(state.viewHighlight.filter(function (id, i) { return layers[i]; }));
   return state.viewHighlight.map(function (id, i) {
     const layer = layers[i];
     if (!layer) return null;
     const bounds = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
-    const label = layer._map ? { at: labelAnchor(layer), size: labelSizes[labelKey(id)] } : null;
+    const label = { at: labelAnchor(layer), size: labelSizes[labelKey(id)] };
     return { bounds: bounds, label: label };
   }).filter(Boolean);
 }

@@ -33,24 +33,43 @@ function markSections(index) {
   });
 }
 
+// The map moves before the layers change: a layer joining the map is drawn once, at the new view,
+// and the move's own layout (Leaflet reads it) finds little of the page changed. The legend is set
+// first, as the camera keeps clear of it.
 function showOverview(instant) {
-  showOnly(state.data.layers.map(function (layerDef) { return layerDef.id; }));
+  const all = state.data.layers.map(function (layerDef) { return layerDef.id; });
+  showLegend(all);
+  moveTo(state.data.view, instant);
+  showOnly(all);
   setYear(null);
   setHighlight([]);
-  moveTo(state.data.view, instant);
 }
 
 function showChapter(chapter, instant) {
+  showLegend(chapter.layers);
+  moveTo(chapter.view, instant, chapter.highlight);
   showOnly(chapter.layers, chapter.opacity);
   setYear(chapter.year);
-  moveTo(chapter.view, instant, chapter.highlight);
   setHighlight(chapter.highlight); // after the move: a label takes its side from where the map now looks
 }
 
+// The address follows the active chapter when the browser is next idle: history.replaceState
+// costs Chromium more than anything else in a chapter switch (5-20 ms on our benchmark machine),
+// and a reader running through several chapters needs only the last one written.
+let pendingHash = null;
+
 function setHash(id) {
-  // replaceState: the back button is not filled with chapters.
-  const hash = id === null ? "" : "#" + id;
-  if (location.hash !== hash) replaceUrl(location.pathname + location.search + hash);
+  const first = pendingHash === null;
+  pendingHash = id === null ? "" : "#" + id;
+  if (first) whenIdle(writeHash);
+}
+
+function writeHash() {
+  const hash = pendingHash;
+  pendingHash = null;
+  // Explore mode keeps its own state in the hash (explore.js). replaceState: the back button is
+  // not filled with chapters.
+  if (state.mode !== "explore" && location.hash !== hash) replaceUrl(location.pathname + location.search + hash);
 }
 
 // index -1 is the overview above the first chapter. `force` re-applies the active chapter.

@@ -207,6 +207,15 @@ function hideLayer(id) {
   else fading[id] = setTimeout(remove, FADE_MS);
 }
 
+// The legend lists the layers shown. A chapter switch sets it before the camera moves: the camera
+// keeps the view clear of the legend as it will be.
+function showLegend(ids) {
+  const wanted = new Set(ids);
+  document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
+    item.hidden = !wanted.has(item.getAttribute("data-sm-legend"));
+  });
+}
+
 let showing = 0; // the latest showOnly; a gradual one stops when a newer one has begun
 
 // `opacities` (optional): layer id -> opacity, for layers shown faded. With `onShown` (the page's
@@ -222,9 +231,7 @@ function showOnly(ids, opacities, onShown) {
     if (wanted.has(layerDef.id)) shown.push(layerDef.id);
     else hideLayer(layerDef.id);
   });
-  document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
-    item.hidden = !wanted.has(item.getAttribute("data-sm-legend"));
-  });
+  showLegend(ids);
   const show = function (id) { showLayer(id, opacities ? opacities[id] : undefined, gradually); };
   if (!gradually) {
     shown.forEach(show);
