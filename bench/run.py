@@ -102,7 +102,8 @@ def timing_section(t: dict) -> list[str]:
              "has, counted the same way on both pages; long tasks from a PerformanceObserver (`longtask`) "
              "registered before the page's first script. Ready: our `storymap:ready` mark (map and API usable; "
              "layers are built as they are needed) against folium's load event. A chapter switch on folium's page "
-             "is the same work done by hand: swap the layers shown and set the view.", "",
+             "is the same work done by hand: swap the layers shown (the chapter's and the context "
+             "layers, as our page shows) and set the view.", "",
              "| wheel-scrolling through every chapter | long tasks > 50 ms | longest ms |", "|---|---:|---:|"]
     for name, result in t["long_tasks"].items():
         lines.append(f"| {name} | {result['count']} | {result['longest_ms']} |")
