@@ -98,11 +98,9 @@ function coverRects() {
 
 // How far each cover reaches in from the map's edge: it is kept clear on the side where that
 // costs the least of the map's area (a legend in a corner takes a strip off the bottom or the left).
-// `side` (optional): the side the largest cover is kept clear on instead.
-function coverInsets(side) {
+function coverInsets() {
   const seen = coverRects(), width = seen.width, height = seen.height;
   const inset = { top: 0, right: 0, bottom: 0, left: 0 };
-  const largest = side ? largestCover(seen) : null;
   seen.rects.forEach(function (rect) {
     const left = Math.max(rect.left, 0), right = Math.min(rect.right, width);
     const top = Math.max(rect.top, 0), bottom = Math.min(rect.bottom, height);
@@ -111,19 +109,10 @@ function coverInsets(side) {
       ["top", bottom, width], ["bottom", height - top, width],
       ["left", right, height], ["right", width - left, height],
     ];
-    const best = rect === largest ? sides.find(function (s) { return s[0] === side; })
-      : sides.reduce(function (a, b) { return b[1] * b[2] < a[1] * a[2] ? b : a; });
+    const best = sides.reduce(function (a, b) { return b[1] * b[2] < a[1] * a[2] ? b : a; });
     inset[best[0]] = Math.max(inset[best[0]], Math.ceil(best[1]));
   });
   return keepSomeMap(inset, width, height);
-}
-
-// The cover that takes the most of the map (an open legend on a phone).
-function largestCover(seen) {
-  const area = function (r) {
-    return Math.max(0, Math.min(r.right, seen.width) - Math.max(r.left, 0)) * Math.max(0, Math.min(r.bottom, seen.height) - Math.max(r.top, 0));
-  };
-  return seen.rects.reduce(function (a, b) { return area(b) > area(a) ? b : a; }, seen.rects[0]);
 }
 
 // Covers on both sides may together leave almost nothing; keep at least a third of each dimension.
@@ -138,9 +127,9 @@ function keepSomeMap(inset, width, height) {
 }
 
 // The pixels kept free on each side of a view: what covers the map, plus the fit margin.
-function padding(side) {
+function padding() {
   const margin = state.data.camera.fit_margin;
-  const inset = coverInsets(side);
+  const inset = coverInsets();
   return { topLeft: [inset.left + margin, inset.top + margin], bottomRight: [inset.right + margin, inset.bottom + margin] };
 }
 
@@ -321,7 +310,7 @@ function centredView(view) {
   const seen = coverRects();
   while (zoom - step >= lowest && !clearAt(items, centre, zoom, seen, split)) zoom -= step;
   if (clearAt(items, centre, zoom, seen, split)) return { center: centre, zoom: zoom, split: split };
-  return clearFittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom });
+  return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, padding());
 }
 
 // Whether every highlighted feature and its label, on a map centred on `centre` at `zoom`, lie
@@ -344,26 +333,10 @@ function clearAt(items, centre, zoom, seen, split) {
   });
 }
 
-// A fitted view placed in the part of the map the insets leave free. Insets are strips: where
-// covers leave an L-shaped free part (an open legend on a phone) the strip kept clear for the
-// largest cover may not be the one the features and labels fit beside, so where the first view
-// leaves one of them covered, the largest cover is kept clear on each other side in turn, and the
-// first view that leaves all clear is taken (or else the first).
-function clearFittedView(view) {
-  const first = fittedView(view, padding());
-  const items = highlightItems();
-  if (!items.some(function (item) { return item.label; })) return first;
-  const seen = coverRects();
-  if (clearAt(items, first.center, first.zoom, seen, first.split)) return first;
-  const other = ["left", "bottom", "right", "top"].map(function (side) { return fittedView(view, padding(side)); })
-    .find(function (placed) { return clearAt(items, placed.center, placed.zoom, seen, placed.split); });
-  return other || first;
-}
-
 function moveTo(view, instant, highlight) {
   state.view = view;
   state.viewHighlight = highlight || [];
-  const target = view.bounds ? clearFittedView(view) : centredView(view);
+  const target = view.bounds ? fittedView(view, padding()) : centredView(view);
   labelSplit = target.split;
   if (instant || reducedMotion) state.map.setView(target.center, target.zoom, { animate: false });
   else state.map.flyTo(target.center, target.zoom, { duration: FLY_SECONDS });

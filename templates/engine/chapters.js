@@ -40,7 +40,7 @@ function showOverview(instant) {
   const all = state.data.layers.map(function (layerDef) { return layerDef.id; });
   showLegend(all);
   moveTo(state.data.view, instant);
-  showOnly(all);
+  showOnly(all, null, undefined, instant);
   setYear(null);
   setHighlight([]);
 }
@@ -48,7 +48,7 @@ function showOverview(instant) {
 function showChapter(chapter, instant) {
   showLegend(chapter.layers);
   moveTo(chapter.view, instant, chapter.highlight);
-  showOnly(chapter.layers, chapter.opacity);
+  showOnly(chapter.layers, chapter.opacity, undefined, instant);
   setYear(chapter.year);
   setHighlight(chapter.highlight); // after the move: a label takes its side from where the map now looks
 }
