@@ -61,11 +61,15 @@ let pendingHash = null;
 function setHash(id) {
   const first = pendingHash === null;
   pendingHash = id === null ? "" : "#" + id;
-  if (first) whenIdle(writeHash);
+  // An address that names no chapter (explore's state, after leaving explore) changes at once.
+  const named = decodeURIComponent(location.hash.slice(1));
+  if (named && indexOf(named) === -1) writeHash();
+  else if (first) whenIdle(writeHash);
 }
 
 function writeHash() {
   const hash = pendingHash;
+  if (hash === null) return; // written already
   pendingHash = null;
   // Explore mode keeps its own state in the hash (explore.js). replaceState: the back button is
   // not filled with chapters.
