@@ -36,7 +36,6 @@ function coverNodes() {
 // only the other elements are watched.
 function watchCovers() {
   document.addEventListener("storymap:mode", forgetCovers);
-  if (typeof ResizeObserver !== "function") return;
   const watcher = new ResizeObserver(forgetCovers);
   coverNodes().filter(function (node) { return !node.querySelector("[data-sm-legend]"); })
     .concat(state.sections, [document.getElementById("sm-story"), state.map.getContainer()])
@@ -53,7 +52,7 @@ function legendState() {
 function currentCovers() {
   const key = legendState();
   if (!covers[key]) covers[key] = measureCovers();
-  return typeof ResizeObserver === "function" ? covers[key] : (forgetCovers(), measureCovers());
+  return covers[key];
 }
 
 // The map's size and the rects of what covers it, in the map's pixels; the cards' bands are added
@@ -165,16 +164,14 @@ function measureAllLabels() {
   measureLabels(ids.filter(function (id) { return state.layerOf[id]; }));
 }
 
-// Where Leaflet opens a layer's label (DivOverlay._prepareOpen): a shape's centre, a dot's point,
-// a group's first member on the map. Computed as Leaflet's getCenter does, which only a layer on
+// Where Leaflet opens a layer's label (DivOverlay._prepareOpen): a shape's centre, a dot's point.
+// Computed as Leaflet's getCenter does, which only a layer on
 // the map may call: the camera places a view before the chapter's layers join the map.
 function labelAnchor(layer) {
   const crs = state.map.options.crs;
   if (layer instanceof L.Polygon) return L.PolyUtil.polygonCenter(layer._defaultShape(), crs);
   if (layer instanceof L.Polyline) return L.LineUtil.polylineCenter(layer._defaultShape(), crs);
-  if (layer.getLatLng) return layer.getLatLng();
-  const first = layer.getLayers ? layer.getLayers().find(function (member) { return member._map; }) : null;
-  return first ? labelAnchor(first) : layer.getBounds().getCenter();
+  return layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
 }
 
 // The side of its point a label takes (Label, highlight.js): towards the middle of the part of the
