@@ -5,56 +5,118 @@
  * drawn over it at that moment — the header, Leaflet's controls, the legend and notices
  * ([data-sm-cover]), and a chapter's card over the map. Each of these is measured, not assumed, so
  * a phone's small map, a folded or open legend and a notice are all accounted for alike; and every
- * highlighted feature is kept inside that part, also in a view set by centre and zoom. */
+ * highlighted feature, with its label, is kept inside that part, also in a view set by centre and
+ * zoom. The camera works in the map's own pixels (0, 0 at its top left corner).
+ *
+ * Measuring lays out the page, and a chapter switch would pay for it on every move: what covers
+ * the map is measured once for each state of the legend (which lists the layers shown) and kept
+ * until something changes it — refit() (a resize, a turned phone, the legend opened or folded, a
+ * notice shown or dismissed), a change of mode, or the map, a cover, the text column or a card
+ * changing size (a ResizeObserver tells, after the browser's own layout). A label's size is
+ * measured once for each language. */
+
+let covers = {}; // the legend's state -> what covers the map in it (measureCovers)
+let labelSizes = {}; // language + " " + feature id -> [width, height] of its label, with the gap to its point
+let labelSplit = null; // x in the map's pixels: a label goes right of a point left of it (labelGoesRight)
+
+function forgetCovers() {
+  covers = {};
+}
+
+// Everything drawn over the map, by its own element: the header, Leaflet's controls, the legend
+// and the notices.
+function coverNodes() {
+  return [document.querySelector(".sm-bar")]
+    .concat(Array.prototype.slice.call(state.map.getContainer().querySelectorAll(".leaflet-control")))
+    .concat(Array.prototype.slice.call(document.querySelectorAll("[data-sm-cover]")))
+    .filter(Boolean);
+}
+
+// Called once at the start. A legend's size follows the layers shown and is kept per state, so
+// only the other elements are watched.
+function watchCovers() {
+  document.addEventListener("storymap:mode", forgetCovers);
+  const watcher = new ResizeObserver(forgetCovers);
+  coverNodes().filter(function (node) { return !node.querySelector("[data-sm-legend]"); })
+    .concat(state.sections, [document.getElementById("sm-story"), state.map.getContainer()])
+    .forEach(function (node) { watcher.observe(node); });
+}
+
+// What decides the legend's size besides the window: the language and the layers it lists.
+function legendState() {
+  const shown = Array.prototype.filter.call(document.querySelectorAll("[data-sm-legend]"), function (item) { return !item.hidden; })
+    .map(function (item) { return item.getAttribute("data-sm-legend"); });
+  return state.language + " " + shown.join(" ");
+}
+
+function currentCovers() {
+  const key = legendState();
+  if (!covers[key]) covers[key] = measureCovers();
+  return covers[key];
+}
+
+// The map's size and the rects of what covers it, in the map's pixels; the cards' bands are added
+// as the chapters ask (cardBand).
+function measureCovers() {
+  const box = state.map.getContainer().getBoundingClientRect();
+  const inMap = function (rect) {
+    return { left: rect.left - box.left, right: rect.right - box.left, top: rect.top - box.top, bottom: rect.bottom - box.top };
+  };
+  const rects = coverNodes().filter(function (node) { return node.getClientRects().length; })
+    .map(function (node) { return inMap(node.getBoundingClientRect()); });
+  return { width: box.width, height: box.height, rects: rects, bands: {}, inMap: inMap };
+}
 
 // The card of the chapter whose map is shown, where it is drawn over the map (chapter key
 // `align`): it scrolls past, so it covers the full height of the map beside it. Where the map sits
 // above the text (narrow screens) the cards pass beneath it, and a card in the text column
 // (presentation mode, align left) does not reach it. The card measured is that of the chapter the
 // map comes from, so an interlude shows the map exactly as that chapter placed it.
-function cardBand(box) {
-  const section = state.mapFrom === null ? null : document.getElementById(state.mapFrom);
-  if (!section || state.mode === "explore") return null;
-  const column = document.getElementById("sm-story").getBoundingClientRect();
-  if (column.right > box.left + 1) return null;
-  const card = section.getBoundingClientRect();
-  if (Math.min(card.right, box.right) <= Math.max(card.left, box.left)) return null;
-  return { left: card.left, right: card.right, top: box.top, bottom: box.bottom };
+function cardBand(measured) {
+  const key = state.mode + " " + state.mapFrom;
+  if (!(key in measured.bands)) measured.bands[key] = measureCardBand(measured);
+  return measured.bands[key];
 }
 
-function coverRects(box) {
-  const nodes = [document.querySelector(".sm-bar")]
-    .concat(Array.prototype.slice.call(state.map.getContainer().querySelectorAll(".leaflet-control")))
-    .concat(Array.prototype.slice.call(document.querySelectorAll("[data-sm-cover]")));
-  const rects = nodes.filter(function (node) { return node && node.getClientRects().length; })
-    .map(function (node) { return node.getBoundingClientRect(); });
-  const band = cardBand(box);
-  if (band) rects.push(band);
-  return rects;
+function measureCardBand(measured) {
+  const section = state.mapFrom === null ? null : document.getElementById(state.mapFrom);
+  if (!section || state.mode === "explore") return null;
+  const column = measured.inMap(document.getElementById("sm-story").getBoundingClientRect());
+  if (column.right > 1) return null;
+  const card = measured.inMap(section.getBoundingClientRect());
+  if (Math.min(card.right, measured.width) <= Math.max(card.left, 0)) return null;
+  return { left: card.left, right: card.right, top: 0, bottom: measured.height };
+}
+
+// The map's box and what covers it now, in the map's pixels.
+function coverRects() {
+  const measured = currentCovers();
+  const band = cardBand(measured);
+  return { width: measured.width, height: measured.height, rects: band ? measured.rects.concat([band]) : measured.rects };
 }
 
 // How far each cover reaches in from the map's edge: it is kept clear on the side where that
 // costs the least of the map's area (a legend in a corner takes a strip off the bottom or the left).
 function coverInsets() {
-  const box = state.map.getContainer().getBoundingClientRect();
+  const seen = coverRects(), width = seen.width, height = seen.height;
   const inset = { top: 0, right: 0, bottom: 0, left: 0 };
-  coverRects(box).forEach(function (rect) {
-    const left = Math.max(rect.left, box.left), right = Math.min(rect.right, box.right);
-    const top = Math.max(rect.top, box.top), bottom = Math.min(rect.bottom, box.bottom);
+  seen.rects.forEach(function (rect) {
+    const left = Math.max(rect.left, 0), right = Math.min(rect.right, width);
+    const top = Math.max(rect.top, 0), bottom = Math.min(rect.bottom, height);
     if (right <= left || bottom <= top) return;
     const sides = [
-      ["top", bottom - box.top, box.width], ["bottom", box.bottom - top, box.width],
-      ["left", right - box.left, box.height], ["right", box.right - left, box.height],
+      ["top", bottom, width], ["bottom", height - top, width],
+      ["left", right, height], ["right", width - left, height],
     ];
     const best = sides.reduce(function (a, b) { return b[1] * b[2] < a[1] * a[2] ? b : a; });
     inset[best[0]] = Math.max(inset[best[0]], Math.ceil(best[1]));
   });
-  return keepSomeMap(inset, box);
+  return keepSomeMap(inset, width, height);
 }
 
 // Covers on both sides may together leave almost nothing; keep at least a third of each dimension.
-function keepSomeMap(inset, box) {
-  [["left", "right", box.width], ["top", "bottom", box.height]].forEach(function (axis) {
+function keepSomeMap(inset, width, height) {
+  [["left", "right", width], ["top", "bottom", height]].forEach(function (axis) {
     const taken = inset[axis[0]] + inset[axis[1]], most = axis[2] * 2 / 3;
     if (taken <= most) return;
     inset[axis[0]] = Math.floor(inset[axis[0]] * most / taken);
@@ -70,11 +132,85 @@ function padding() {
   return { topLeft: [inset.left + margin, inset.top + margin], bottomRight: [inset.right + margin, inset.bottom + margin] };
 }
 
-function highlightBounds() {
-  const bounds = L.latLngBounds([]);
-  highlightBoxes().forEach(function (box) { bounds.extend(box); });
-  return bounds;
+// ---- the highlighted features and their labels ---------------------------------------------
+
+function labelKey(id) {
+  return state.language + " " + id;
 }
+
+// Each label's size, measured once per language: built as Label draws it (the same classes and
+// text) in the map's label pane, out of sight, and read all together — one layout for all.
+function measureLabels(ids) {
+  const todo = ids.filter(function (id) { return !labelSizes[labelKey(id)]; });
+  if (!todo.length) return;
+  const pane = state.map.getPane("tooltipPane");
+  const nodes = todo.map(function (id) {
+    const node = L.DomUtil.create("div", "leaflet-tooltip " + LABEL_CLASS + " leaflet-tooltip-right", pane);
+    node.style.visibility = "hidden";
+    node.appendChild(labelContent(featureData(id)));
+    return node;
+  });
+  nodes.forEach(function (node, i) {
+    const gap = Math.abs(parseFloat(getComputedStyle(node).marginLeft)) || 0; // Leaflet's room for the arrow
+    labelSizes[labelKey(todo[i])] = [node.offsetWidth + gap, node.offsetHeight];
+  });
+  nodes.forEach(function (node) { node.remove(); });
+}
+
+// Every chapter's labels, measured when the browser is idle, so that no chapter switch has to.
+function measureAllLabels() {
+  const ids = [];
+  state.data.chapters.forEach(function (chapter) { ids.push.apply(ids, chapter.highlight); });
+  measureLabels(ids.filter(function (id) { return state.layerOf[id]; }));
+}
+
+// Where Leaflet opens a layer's label (DivOverlay._prepareOpen): a shape's centre, a dot's point.
+// Computed as Leaflet's getCenter does, which only a layer on
+// the map may call: the camera places a view before the chapter's layers join the map.
+function labelAnchor(layer) {
+  const crs = state.map.options.crs;
+  if (layer instanceof L.Polygon) return L.PolyUtil.polygonCenter(layer._defaultShape(), crs);
+  if (layer instanceof L.Polyline) return L.LineUtil.polylineCenter(layer._defaultShape(), crs);
+  return layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
+}
+
+// The side of its point a label takes (Label, highlight.js): towards the middle of the part of the
+// map the view was placed in, so that a label next to a cover (an open legend) runs away from it.
+function labelGoesRight(x) {
+  return x < (labelSplit === null ? state.map.getSize().x / 2 : labelSplit);
+}
+
+// The middle, across, of the part of the map `pad` leaves free (map pixels).
+function splitOf(pad) {
+  return (pad.topLeft[0] + state.map.getSize().x - pad.bottomRight[0]) / 2;
+}
+
+// A label's box for its point at `point` (map pixels), beside it on the side Label chooses.
+function labelRect(label, point, right) {
+  const width = label.size[0], half = label.size[1] / 2;
+  return {
+    left: right ? point.x : point.x - width, right: right ? point.x + width : point.x,
+    top: point.y - half, bottom: point.y + half,
+  };
+}
+
+// The features the view on screen keeps in sight, each with its label: the chapter's highlight,
+// which a chapter switch draws only after the move (see showChapter), so the camera is told it
+// rather than reading it. (A feature the chapter's year holds back has no label: room kept for
+// one costs a little of the view, no more.)
+function highlightItems() {
+  const layers = state.viewHighlight.map(featureLayer); // built now if not yet (layers are built lazily)
+  measureLabels(state.viewHighlight.filter(function (id, i) { return layers[i]; }));
+  return state.viewHighlight.map(function (id, i) {
+    const layer = layers[i];
+    if (!layer) return null;
+    const bounds = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
+    const label = { at: labelAnchor(layer), size: labelSizes[labelKey(id)] };
+    return { bounds: bounds, label: label };
+  }).filter(Boolean);
+}
+
+// ---- views ------------------------------------------------------------------------------------
 
 // The zoom at which `bounds` fits inside the padded part of the map (never above `most`).
 function zoomFor(bounds, pad, most) {
@@ -82,67 +218,115 @@ function zoomFor(bounds, pad, most) {
   return Math.min(state.map.getBoundsZoom(bounds, false, room), most);
 }
 
-// The map's centre that shows `latlng` in the middle of the padded part of the map at `zoom`.
-function centreFor(latlng, zoom, pad) {
-  const offset = L.point(pad.topLeft[0] - pad.bottomRight[0], pad.topLeft[1] - pad.bottomRight[1]).divideBy(2);
-  return state.map.unproject(state.map.project(latlng, zoom).subtract(offset), zoom);
+// A fitted view: its bounds and every highlighted feature with its label, centred in what the
+// reader sees. Labels keep their size in pixels while the shapes shrink, so where they do not fit
+// the zoom is lowered step by step until they do (or no lower zoom makes more room).
+function fittedView(view, pad) {
+  const items = highlightItems();
+  const bounds = L.latLngBounds(view.bounds);
+  items.forEach(function (item) { bounds.extend(item.bounds); });
+  const labels = items.map(function (item) { return item.label; }).filter(Boolean);
+  const step = state.map.options.zoomSnap || 1;
+  let zoom = zoomFor(bounds, pad, view.max_zoom || state.data.camera.fit_max_zoom);
+  let placed = placeAt(bounds, labels, zoom, pad);
+  while (placed.over > 0 && zoom - step >= state.map.getMinZoom()) {
+    // A zoom lower only while it gains room: where the labels alone are too big, it would not.
+    const lower = placeAt(bounds, labels, zoom - step, pad);
+    if (lower.over > placed.over - 1) break;
+    zoom -= step;
+    placed = lower;
+  }
+  return { center: placed.center, zoom: zoom, split: splitOf(pad) };
 }
 
-// A fitted view: its bounds and every highlighted feature, centred in what the reader sees.
-function fittedView(view, pad) {
-  const bounds = L.latLngBounds(view.bounds);
-  const highlighted = highlightBounds();
-  if (highlighted.isValid()) bounds.extend(highlighted);
-  const zoom = zoomFor(bounds, pad, view.max_zoom || state.data.camera.fit_max_zoom);
-  const middle = state.map.unproject(state.map.project(bounds.getSouthWest(), zoom)
-    .add(state.map.project(bounds.getNorthEast(), zoom)).divideBy(2), zoom);
-  return { center: centreFor(middle, zoom, pad), zoom: zoom };
+// At `zoom`: the map's centre that puts the middle of `bounds` and the labels in the middle of the
+// padded part of the map, and how far the farthest of them reaches out of it (a pixel's tolerance). A label's side
+// depends on where its point falls (Label: right of it in the map's left half), so the labels are
+// placed for the centre found without them, then once more for the centre found with them.
+function placeAt(bounds, labels, zoom, pad) {
+  const map = state.map, size = map.getSize();
+  const offset = L.point(pad.topLeft[0] - pad.bottomRight[0], pad.topLeft[1] - pad.bottomRight[1]).divideBy(2);
+  const shapes = L.bounds(map.project(bounds.getSouthWest(), zoom), map.project(bounds.getNorthEast(), zoom));
+  const points = labels.map(function (label) { return map.project(label.at, zoom); });
+  const boxes = function (centre) {
+    return labels.map(function (label, i) { return labelRect(label, points[i], points[i].x < centre.x + offset.x); });
+  };
+  let centre = shapes.getCenter().subtract(offset);
+  for (let pass = 0; pass < 2 && labels.length; pass += 1) {
+    const content = L.bounds(shapes.min, shapes.max);
+    boxes(centre).forEach(function (r) { content.extend(L.point(r.left, r.top)).extend(L.point(r.right, r.bottom)); });
+    centre = keepShapes(content.getCenter().subtract(offset), shapes, size, pad);
+  }
+  const room = {
+    left: centre.x - size.x / 2 + pad.topLeft[0] - 1, right: centre.x + size.x / 2 - pad.bottomRight[0] + 1,
+    top: centre.y - size.y / 2 + pad.topLeft[1] - 1, bottom: centre.y + size.y / 2 - pad.bottomRight[1] + 1,
+  };
+  // A label needs no margin of its own: it only has to be clear of what covers the map.
+  const margin = state.data.camera.fit_margin;
+  const labelRoom = { left: room.left - margin, right: room.right + margin, top: room.top - margin, bottom: room.bottom + margin };
+  const over = boxes(centre).reduce(function (most, r) { return Math.max(most, beyond(r, labelRoom)); },
+    beyond({ left: shapes.min.x, right: shapes.max.x, top: shapes.min.y, bottom: shapes.max.y }, room));
+  return { center: map.unproject(centre, zoom), over: over };
+}
+
+// The centre nearest `centre` at which the shapes stay inside the padded part of the map: where
+// not every label can be shown, the features themselves still are.
+function keepShapes(centre, shapes, size, pad) {
+  const clamp = function (value, low, high) { return low > high ? (low + high) / 2 : Math.min(Math.max(value, low), high); };
+  return L.point(
+    clamp(centre.x, shapes.max.x - size.x / 2 + pad.bottomRight[0], shapes.min.x + size.x / 2 - pad.topLeft[0]),
+    clamp(centre.y, shapes.max.y - size.y / 2 + pad.bottomRight[1], shapes.min.y + size.y / 2 - pad.topLeft[1]));
+}
+
+// How far `rect` reaches out of `room`, in pixels (0: inside).
+function beyond(rect, room) {
+  return Math.max(0, room.left - rect.left, rect.right - room.right, room.top - rect.top, rect.bottom - room.bottom);
+}
+
+function within(rect, room) {
+  return beyond(rect, room) === 0;
+}
+
+function overlaps(a, b) {
+  return Math.min(a.right, b.right) > Math.max(a.left, b.left) && Math.min(a.bottom, b.bottom) > Math.max(a.top, b.top);
 }
 
 // A view by centre and zoom: the author's centre stays the map's, and where a highlighted feature
-// would lie outside the map or under something drawn over it (a phone shows less), the zoom is
-// lowered step by step until every one is clear. Where all are, the author's view is kept as set.
-// Where no zoom clears them (a cover over the map's middle, like an open legend on a small map),
-// the centre and the features are fitted into the part of the map nothing covers.
+// or its label would lie outside the map or under something drawn over it (a phone shows less),
+// the zoom is lowered step by step until every one is clear. Where all are, the author's view is
+// kept as set. Where no zoom clears them (a cover over the map's middle, like an open legend on a
+// small map), the centre and the features are fitted into the part of the map nothing covers.
 function centredView(view) {
   const centre = L.latLng(view.center);
-  const boxes = highlightBoxes();
+  const items = highlightItems();
   let zoom = view.zoom;
   const step = state.map.options.zoomSnap || 1;
   const lowest = Math.max(state.map.getMinZoom(), view.zoom - 3);
-  if (!boxes.length) return { center: centre, zoom: zoom };
-  const box = state.map.getContainer().getBoundingClientRect();
-  const covers = coverRects(box);
-  while (zoom - step >= lowest && !clearAt(boxes, centre, zoom, box, covers)) zoom -= step;
-  if (clearAt(boxes, centre, zoom, box, covers)) return { center: centre, zoom: zoom };
+  const split = splitOf(padding());
+  if (!items.length) return { center: centre, zoom: zoom, split: split };
+  const seen = coverRects();
+  while (zoom - step >= lowest && !clearAt(items, centre, zoom, seen, split)) zoom -= step;
+  if (clearAt(items, centre, zoom, seen, split)) return { center: centre, zoom: zoom, split: split };
   return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, padding());
 }
 
-// The features the view on screen keeps in sight: the chapter's highlight, which a chapter switch
-// draws only after the move (see showChapter), so the camera is told it rather than reading it.
-function highlightBoxes() {
-  return state.viewHighlight.map(function (id) {
-    const layer = featureLayer(id); // built now if its layer is not yet (layers are built lazily)
-    if (!layer) return null;
-    return layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
-  }).filter(Boolean);
-}
-
-// Whether every highlighted feature, on a map centred on `centre` at `zoom`, lies inside the map
-// less the fit margin and touches no cover (with a marker's room around a point).
-function clearAt(boxes, centre, zoom, box, covers) {
+// Whether every highlighted feature and its label, on a map centred on `centre` at `zoom`, lie
+// inside the map less the fit margin and touch no cover (with a marker's room around a feature).
+function clearAt(items, centre, zoom, seen, split) {
   const map = state.map, margin = state.data.camera.fit_margin, room = margin / 3;
-  const origin = map.project(centre, zoom).subtract([box.width / 2, box.height / 2]);
-  return boxes.every(function (bounds) {
-    const sw = map.project(bounds.getSouthWest(), zoom).subtract(origin);
-    const ne = map.project(bounds.getNorthEast(), zoom).subtract(origin);
-    const rect = { left: box.left + sw.x - room, right: box.left + ne.x + room, top: box.top + ne.y - room, bottom: box.top + sw.y + room };
-    if (rect.left < box.left + margin - room || rect.right > box.right - margin + room
-        || rect.top < box.top + margin - room || rect.bottom > box.bottom - margin + room) return false;
-    return covers.every(function (cover) {
-      return Math.min(rect.right, cover.right) <= Math.max(rect.left, cover.left)
-        || Math.min(rect.bottom, cover.bottom) <= Math.max(rect.top, cover.top);
-    });
+  const origin = map.project(centre, zoom).subtract([seen.width / 2, seen.height / 2]);
+  const at = function (latlng) { return map.project(latlng, zoom).subtract(origin); };
+  const inside = { left: margin - room, top: margin - room, right: seen.width - margin + room, bottom: seen.height - margin + room };
+  return items.every(function (item) {
+    const sw = at(item.bounds.getSouthWest()), ne = at(item.bounds.getNorthEast());
+    const shape = { left: sw.x - room, right: ne.x + room, top: ne.y - room, bottom: sw.y + room };
+    const clear = function (rect) { return seen.rects.every(function (cover) { return !overlaps(rect, cover); }); };
+    if (item.label) { // inside the map and clear of what covers it, with no margin of its own
+      const point = at(item.label.at);
+      const rect = labelRect(item.label, point, point.x < split);
+      if (!within(rect, { left: 0, top: 0, right: seen.width, bottom: seen.height }) || !clear(rect)) return false;
+    }
+    return within(shape, inside) && clear(shape);
   });
 }
 
@@ -150,13 +334,17 @@ function moveTo(view, instant, highlight) {
   state.view = view;
   state.viewHighlight = highlight || [];
   const target = view.bounds ? fittedView(view, padding()) : centredView(view);
+  labelSplit = target.split;
   if (instant || reducedMotion) state.map.setView(target.center, target.zoom, { animate: false });
   else state.map.flyTo(target.center, target.zoom, { duration: FLY_SECONDS });
 }
 
 // After the map's size or what covers it changed (a resize, a turned phone, the legend opened or
-// folded, a notice shown or dismissed): the story's view again, placed for what is now visible.
-// Explore mode leaves the map to the reader.
+// folded, a notice shown or dismissed): the story's view again, placed for what is now visible
+// (measured again, labels too: a window's size may change the text's). Explore mode leaves the
+// map to the reader.
 function refit(instant) {
+  forgetCovers();
+  labelSizes = {};
   if (state.view && state.mode !== "explore") moveTo(state.view, instant, state.viewHighlight);
 }

@@ -33,24 +33,47 @@ function markSections(index) {
   });
 }
 
+// The map moves before the layers change: a layer joining the map is drawn once, at the new view,
+// and the move's own layout (Leaflet reads it) finds little of the page changed. The legend is set
+// first, as the camera keeps clear of it.
 function showOverview(instant) {
-  showOnly(state.data.layers.map(function (layerDef) { return layerDef.id; }));
+  const all = state.data.layers.map(function (layerDef) { return layerDef.id; });
+  showLegend(all);
+  moveTo(state.data.view, instant);
+  showOnly(all, null, undefined, instant);
   setYear(null);
   setHighlight([]);
-  moveTo(state.data.view, instant);
 }
 
 function showChapter(chapter, instant) {
-  showOnly(chapter.layers, chapter.opacity);
-  setYear(chapter.year);
+  showLegend(chapter.layers);
   moveTo(chapter.view, instant, chapter.highlight);
+  showOnly(chapter.layers, chapter.opacity, undefined, instant);
+  setYear(chapter.year);
   setHighlight(chapter.highlight); // after the move: a label takes its side from where the map now looks
 }
 
+// The address follows the active chapter when the browser is next idle: history.replaceState
+// costs Chromium more than anything else in a chapter switch (5-20 ms on our benchmark machine),
+// and a reader running through several chapters needs only the last one written.
+let pendingHash = null;
+
 function setHash(id) {
-  // replaceState: the back button is not filled with chapters.
-  const hash = id === null ? "" : "#" + id;
-  if (location.hash !== hash) replaceUrl(location.pathname + location.search + hash);
+  const first = pendingHash === null;
+  pendingHash = id === null ? "" : "#" + id;
+  // An address that names no chapter (explore's state, after leaving explore) changes at once.
+  const named = decodeURIComponent(location.hash.slice(1));
+  if (named && indexOf(named) === -1) writeHash();
+  else if (first) whenIdle(writeHash);
+}
+
+function writeHash() {
+  const hash = pendingHash;
+  if (hash === null) return; // written already
+  pendingHash = null;
+  // Explore mode keeps its own state in the hash (explore.js). replaceState: the back button is
+  // not filled with chapters.
+  if (state.mode !== "explore" && location.hash !== hash) replaceUrl(location.pathname + location.search + hash);
 }
 
 // index -1 is the overview above the first chapter. `force` re-applies the active chapter.
@@ -63,11 +86,13 @@ function activate(index, instant, force) {
   // Re-applying the chapter on screen (a change of mode) tells a screen reader nothing new.
   const moved = index !== state.active;
   state.active = index;
-  markSections(index);
   const keep = Boolean(chapter && chapter.keeps_map && mapFrom === state.mapFrom && !force);
   state.mapFrom = mapFrom; // before the camera moves: it keeps clear of that chapter's card
   if (!keep && chapter) showChapter(chapter, instant);
   else if (!keep) showOverview(instant);
+  // The page's own changes after the map's: the camera and Leaflet read the layout, and each read
+  // after a change to the page lays it out again.
+  markSections(index);
   progress();
   if (moved) announce(index);
   setHash(chapter ? chapter.id : null);

@@ -4,23 +4,34 @@
 // A permanent label placed by its CSS (storymap.css shifts it by its own size) instead of by
 // measuring itself: Leaflet's tooltip reads its size when it opens and on every move of the map,
 // and each read lays out the page again — most of the cost of a chapter change with labels.
-// Like Leaflet's direction "auto": right of the point in the map's left half, else left of it.
+// Like Leaflet's direction "auto", right of the point in the left half and else left of it, but of
+// the part of the map the camera placed the view in (camera.js, labelGoesRight).
 const Label = L.Tooltip.extend({
   _setPosition: function (pos) {
-    const map = this._map;
-    const right = map.layerPointToContainerPoint(pos).x < map.latLngToContainerPoint(map.getCenter()).x;
+    const right = labelGoesRight(this._map.layerPointToContainerPoint(pos).x);
     L.DomUtil.removeClass(this._container, right ? "leaflet-tooltip-left" : "leaflet-tooltip-right");
     L.DomUtil.addClass(this._container, right ? "leaflet-tooltip-right" : "leaflet-tooltip-left");
     L.DomUtil.setPosition(this._container, pos);
   },
 });
 
+const LABEL_CLASS = "sm-label"; // the camera measures labels with the same classes (camera.js)
+
+function labelContent(feature) {
+  return element("span", "", nameOf(feature));
+}
+
+// A feature's data, from the model, whether or not its layer is built.
+function featureData(id) {
+  return state.layerOf[id].data.features.find(function (feature) { return feature.id === id; });
+}
+
 function bindLabel(layer, permanent) {
   // Content is a function so that it is built in the current language each time it opens.
   layer.unbindTooltip();
-  const content = function () { return element("span", "", nameOf(layer.feature)); };
+  const content = function () { return labelContent(layer.feature); };
   if (permanent) {
-    const label = new Label({ permanent: true, direction: "auto", className: "sm-label" }, layer);
+    const label = new Label({ permanent: true, direction: "auto", className: LABEL_CLASS }, layer);
     layer.bindTooltip(label.setContent(content)).openTooltip();
   } else {
     layer.bindTooltip(content, { sticky: !layer.getLatLng });

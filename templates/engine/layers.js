@@ -196,15 +196,26 @@ function showLayer(id, opacity, instant) {
   setOpacity(group, target);
 }
 
-function hideLayer(id) {
+// `instant`: leave at once, also a layer already fading out (a jump: see showOnly).
+function hideLayer(id, instant) {
   const group = state.layers[id];
-  if (!group || !state.map.hasLayer(group) || fading[id]) return;
+  if (!group || !state.map.hasLayer(group) || (fading[id] && !instant)) return;
+  clearTimeout(fading[id]);
   cancelAnimationFrame(appearing[id]);
   delete appearing[id];
   setOpacity(group, "0");
   const remove = function () { delete fading[id]; state.map.removeLayer(group); };
-  if (reducedMotion) remove();
+  if (reducedMotion || instant) remove();
   else fading[id] = setTimeout(remove, FADE_MS);
+}
+
+// The legend lists the layers shown. A chapter switch sets it before the camera moves: the camera
+// keeps the view clear of the legend as it will be.
+function showLegend(ids) {
+  const wanted = new Set(ids);
+  document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
+    item.hidden = !wanted.has(item.getAttribute("data-sm-legend"));
+  });
 }
 
 let showing = 0; // the latest showOnly; a gradual one stops when a newer one has begun
@@ -213,19 +224,21 @@ let showing = 0; // the latest showOnly; a gradual one stops when a newer one ha
 // first view) the layers are built and appear bottom first, without fading, in steps (a layer's
 // build, its drawing) taken from the next task on, so that no task is long; onShown() is called
 // once all are on the map. The legend shows them all at once.
-function showOnly(ids, opacities, onShown) {
+//
+// `instant` (a jump: goTo with instant, the presentation's clicker): no fades either. A layer
+// fading out stays on the map for FADE_MS, drawn again at every move, and a fade animates the whole
+// map for as long: at a jump the reader sees no crossfade anyway, as the view itself jumps.
+function showOnly(ids, opacities, onShown, instant) {
   const gradually = typeof onShown === "function";
   const run = showing += 1;
   const wanted = new Set(ids);
   const shown = [];
   state.data.layers.forEach(function (layerDef) {
     if (wanted.has(layerDef.id)) shown.push(layerDef.id);
-    else hideLayer(layerDef.id);
+    else hideLayer(layerDef.id, instant);
   });
-  document.querySelectorAll("[data-sm-legend]").forEach(function (item) {
-    item.hidden = !wanted.has(item.getAttribute("data-sm-legend"));
-  });
-  const show = function (id) { showLayer(id, opacities ? opacities[id] : undefined, gradually); };
+  showLegend(ids);
+  const show = function (id) { showLayer(id, opacities ? opacities[id] : undefined, gradually || instant); };
   if (!gradually) {
     shown.forEach(show);
     return;

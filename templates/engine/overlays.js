@@ -28,6 +28,8 @@ function watchOverlays() {
     });
   }
   syncLegend();
+  watchCovers();
+  whenIdle(measureAllLabels);
   document.querySelectorAll("[data-sm-dismiss]").forEach(function (button) {
     button.addEventListener("click", dismissNotice);
   });
