@@ -135,8 +135,20 @@ def build_and_check(out: Path) -> Report:
     pages = sorted(out.glob("*.html"))
     leaflet_css = render._leaflet()[1]
     (out / "leaflet.css").write_text(leaflet_css, encoding="utf-8")  # as shipped, checked as a file too
-    sheets = [REPO / "templates" / name for name in OUR_STYLE_SHEETS] + [out / "leaflet.css"]
-    return check(pages, sheets, leaflet_css)
+    return check(pages, our_style_sheets(out) + [out / "leaflet.css"], leaflet_css)
+
+
+def our_style_sheets(out: Path) -> list[Path]:
+    """Our style sheets written into `out` as the page carries them: with the layouts' media
+    queries written out (storymap/layout.py), not minified, so that line numbers are the source's."""
+    from storymap.layout import media_css
+
+    sheets = []
+    for name in OUR_STYLE_SHEETS:
+        sheet = out / name
+        sheet.write_text(media_css((REPO / "templates" / name).read_text(encoding="utf-8")), encoding="utf-8")
+        sheets.append(sheet)
+    return sheets
 
 
 def section(report: Report) -> list[str]:
