@@ -50,14 +50,20 @@ def test_the_first_paint_has_the_story_layout(site, browser, tmp_path):
         page.close()
 
 
+def _opened_with(browser, url: str, script: str, viewport: dict = WIDE):
+    """`url` in a new context that runs `script` before any of the page's own: (context, page, Traffic)."""
+    context = browser.new_context(viewport=viewport)
+    context.add_init_script(script)
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(url)
+    return context, page, traffic
+
+
 def test_the_page_does_not_shift_while_it_loads(built, browser):
     url, _ = built
     for viewport in (WIDE, PHONE):
-        context = browser.new_context(viewport=viewport)
-        context.add_init_script(SHIFTS)
-        page = context.new_page()
-        traffic = watch(page)
-        page.goto(url)
+        context, page, traffic = _opened_with(browser, url, SHIFTS, viewport)
         wait_until(page, "window.storymap && storymap.map && storymap.visibleLayers().length === storymap.data.layers.length")
         page.wait_for_timeout(300)
         assert [v for v in page.evaluate("() => window.__shifts") if v > 0.01] == []
@@ -79,11 +85,7 @@ def test_without_javascript_the_readable_page_stays(built, browser):
 
 def _busy(browser, url: str):
     """`url` opened in a browser with no idle moment, once the engine has its map: (context, page, Traffic)."""
-    context = browser.new_context(viewport=WIDE)
-    context.add_init_script(NEVER_IDLE)
-    page = context.new_page()
-    traffic = watch(page)
-    page.goto(url)
+    context, page, traffic = _opened_with(browser, url, NEVER_IDLE)
     wait_until(page, "!!(window.storymap && window.storymap.map)")
     return context, page, traffic
 
@@ -222,11 +224,7 @@ def test_the_story_text_is_painted_before_the_engine_and_the_api_is_whole_when_i
     """The reader sees the story's text before the map engine has begun; the engine begins after the
     page's last script, and the first listener of `storymap:ready` finds the whole API at once."""
     url, story = built
-    context = browser.new_context(viewport=PHONE)
-    context.add_init_script(FIRST_SIGHT)
-    page = context.new_page()
-    traffic = watch(page)
-    page.goto(url)
+    context, page, traffic = _opened_with(browser, url, FIRST_SIGHT, PHONE)
     wait_until(page, "window.__sight.ready !== null")
     sight = page.evaluate("() => window.__sight")
     assert sight["text"] and min(sight["text"]) < sight["ready"]["at"], "the text waited for the engine"
@@ -247,11 +245,7 @@ window.requestAnimationFrame = function () { return 0; };
 
 def test_a_page_opened_in_a_background_tab_starts_without_a_painted_frame(built, browser):
     url, story = built
-    context = browser.new_context(viewport=WIDE)
-    context.add_init_script(BACKGROUND_TAB)
-    page = context.new_page()
-    traffic = watch(page)
-    page.goto(url)
+    context, page, traffic = _opened_with(browser, url, BACKGROUND_TAB)
     wait_until(page, f"window.storymap && storymap.map && storymap.visibleLayers().length === {len(story.layers)}")
     assert traffic.errors == []
     context.close()
