@@ -79,6 +79,9 @@ function begin(map) {
 }
 
 function firstViewShown() {
+  // The legend grows while the page loads and the engine starts; anchored at its bottom, it
+  // would move up while the reader looks: it shows, whole, with the first view (storymap.css).
+  document.documentElement.classList.add("sm-first-view");
   performance.mark("storymap:first-view"); // for benchmarks: the first view's layers are on the map
 }
 
