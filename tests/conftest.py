@@ -57,6 +57,21 @@ def keeps_authors_zoom(zoom: float, view: dict, highlight) -> bool:
     return zoom == pytest.approx(view["zoom"]) or bool(highlight and view["zoom"] - 1 <= zoom < view["zoom"])
 
 
+def at_rest(*values: str) -> str:
+    """A JavaScript function for page.evaluate that resolves once the JavaScript expressions
+    `values` have not changed for three frames (or after 900 frames): the page has come to rest."""
+    return """async () => {
+    const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
+    let last = null, still = 0;
+    for (let i = 0; i < 900 && still < 3; i += 1) {
+        await frame();
+        const now = [%s].join();
+        still = now === last ? still + 1 : 0;
+        last = now;
+    }
+}""" % ", ".join(values)
+
+
 def open_page(browser, url: str, **options):
     """`url` in a new page (1280 × 800 unless `options` say otherwise; any Playwright context
     option), once the story engine has its map: (page, Traffic)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from browser import wait_until, watch
-from conftest import ARTIFACTS, SQUARE, collection, feature, make_story, page_data, run, write
+from conftest import ARTIFACTS, SQUARE, at_rest, collection, feature, make_story, page_data, run, write
 from storymap import pipeline
 
 WIDE = {"width": 1366, "height": 768}
@@ -65,16 +65,7 @@ def layout_site(tmp_path_factory):
     return (out / "index.html").as_uri(), story
 
 
-AT_REST = """async () => {
-    const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
-    let last = null, still = 0;
-    for (let i = 0; i < 900 && still < 3; i += 1) {
-        await frame();
-        const now = [scrollX, scrollY].join();
-        still = now === last ? still + 1 : 0;
-        last = now;
-    }
-}"""
+AT_REST = at_rest("scrollX", "scrollY")
 
 MAP = """() => { const c = storymap.map.getCenter();
                  return {lat: c.lat, lng: c.lng, zoom: storymap.map.getZoom(), layers: storymap.visibleLayers(),

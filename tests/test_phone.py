@@ -17,23 +17,14 @@ from pathlib import Path
 import pytest
 
 from browser import wait_until, watch
-from conftest import ARTIFACTS, make_story, run, write
+from conftest import ARTIFACTS, at_rest, make_story, run, write
 from storymap import pipeline
 
 PHONES = [{"width": 390, "height": 844}, {"width": 360, "height": 640}, {"width": 412, "height": 915}]
 LANDSCAPE = {"width": 844, "height": 390}
 DESKTOP = {"width": 1280, "height": 800}
 
-AT_REST = """async () => {
-    const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
-    let last = null, still = 0;
-    for (let i = 0; i < 900 && still < 3; i += 1) {
-        await frame();
-        const now = [scrollX, scrollY, storymap.map.getCenter().lat, storymap.map.getZoom()].join();
-        still = now === last ? still + 1 : 0;
-        last = now;
-    }
-}"""
+AT_REST = at_rest("scrollX", "scrollY", "storymap.map.getCenter().lat", "storymap.map.getZoom()")
 
 # Every highlighted feature of the active chapter that is on the map, as a rect in the window, and
 # the rects of everything drawn over the map: the header, Leaflet's controls, the legend, a shown

@@ -9,23 +9,14 @@ from __future__ import annotations
 import pytest
 
 from browser import wait_until, watch
-from conftest import keeps_authors_zoom
+from conftest import at_rest, keeps_authors_zoom
 from storymap.load import UI_TEXT
 
 WIDE = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 # Resolves once the page has not moved for three frames: the rule must hold by then.
-AT_REST = """async () => {
-    const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
-    let last = null, still = 0;
-    for (let i = 0; i < 900 && still < 3; i += 1) {
-        await frame();
-        const now = [scrollX, scrollY, innerWidth, innerHeight].join();
-        still = now === last ? still + 1 : 0;
-        last = now;
-    }
-}"""
+AT_REST = at_rest("scrollX", "scrollY", "innerWidth", "innerHeight")
 
 # The reading line (docs/js-api.md): the middle of the window, 70% down where the map is stacked
 # above the text (the layout's query is the page's, storymap/layout.py).
