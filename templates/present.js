@@ -10,12 +10,13 @@
   "use strict";
 
   const api = window.storymap;
-  // The map's cross-fade, as long as its transition in storymap.css (--sm-map-fade, read there).
-  const FADE_MS = fadeMilliseconds();
 
-  function fadeMilliseconds() {
-    const value = getComputedStyle(document.documentElement).getPropertyValue("--sm-map-fade").trim();
-    return parseFloat(value) * (/ms$/.test(value) ? 1 : 1000) || 0;
+  // How long the map's fade just started runs: its transition's own end (storymap.css sets it,
+  // --sm-map-fade), read from the running animation rather than parsed from the style sheet.
+  function fadeMilliseconds(element) {
+    return element.getAnimations().reduce(function (most, animation) {
+      return Math.max(most, animation.effect.getComputedTiming().endTime);
+    }, 0);
   }
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const NEXT = ["ArrowRight", "ArrowDown", "PageDown", " ", "Spacebar"];
@@ -169,7 +170,7 @@
     fadeTimer = setTimeout(function () {
       arrive(pending.index, pending.end);
       map.classList.remove("sm-fading");
-    }, FADE_MS);
+    }, fadeMilliseconds(map));
   }
 
   function cancelFade() {

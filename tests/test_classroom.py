@@ -185,6 +185,25 @@ def test_presentation_moves_are_gentle(site, browser):
     assert page.evaluate("() => storymap.visibleLayers()") == story.visible_layers(second)
 
 
+def test_the_cross_fade_lasts_as_long_as_the_style_sheet_says(site, browser):
+    """The map fades out, then the next chapter arrives: after the style sheet's --sm-map-fade, as
+    a theme or a page's own style sets it, not after a duration the script keeps."""
+    out, story = site
+    page, _ = present_at_projector_size(browser, (out / "index.html").as_uri(), "en")
+    page.evaluate("() => document.documentElement.style.setProperty('--sm-map-fade', '0.6s')")
+    elapsed = page.evaluate("""(id) => new Promise((resolve) => {
+        const start = performance.now();
+        storymap.present.show(1);
+        const fading = document.querySelector('.sm-map.sm-fading') !== null;
+        (function check() {
+            if (storymap.active === id) resolve([fading, performance.now() - start]);
+            else requestAnimationFrame(check);
+        })();
+    })""", story.chapters[1].id)
+    assert elapsed[0], "the map did not fade"
+    assert 600 <= elapsed[1] < 600 + 400, f"the next chapter arrived after {elapsed[1]:.0f} ms, not after the 600 ms fade"
+
+
 def test_the_print_view_has_a_page_and_a_map_per_chapter(site, browser, tmp_path):
     out, story = site
     page, _ = open_page(browser, (out / "index.html").as_uri())
