@@ -34,11 +34,42 @@ class Figure:
 
     width: int
     height: int
-    # {"kind": "use"|"circle"|"polygon"|"icon", "href"|"cx,cy,r"(+"points"|"x,y,size"), "style", "layer", "feature"}
+    # {"kind": "use"|"circle"|"polygon"|"icon", "href"|"cx,cy,r"(+"points"|"x,y,size"), "style", "layer", "feature",
+    #  "lit": highlighted}
     shapes: tuple[dict[str, Any], ...]
     labels: tuple[dict[str, Any], ...]  # {"x", "y", "text"}
     scale: dict[str, Any]  # {"pixels", "label"}
     transform: str  # from shared geometry units (see Figures.shared) to this figure's pixels
+
+    def runs(self, placed: bool) -> list[dict[str, Any]]:
+        """The shared lines and areas (`placed`: drawn through the transform) or the dots, as runs of
+        neighbours drawn alike: ``{"layer", "paint", "shapes"}``. The template writes a run's paint
+        once, on a group its shapes inherit it from — written on every shape, the same attributes
+        were most of a figure's bytes. Runs keep the drawing order; a run's `opacity` fades it as a
+        whole, as the live map fades a layer's panes."""
+        out: list[dict[str, Any]] = []
+        for shape in self.shapes:
+            if (shape["kind"] == "use") != placed:
+                continue
+            paint = _paint(shape)
+            # within its layer, a shape joins the run of its paint (a layer coloured by a property
+            # would otherwise alternate between runs); a highlight's run stays last, on top, as
+            # the live map brings it to the front
+            run = next((r for r in out if r["layer"] == shape["layer"] and r["paint"] == paint), None)
+            if run is None:
+                out.append(run := {"layer": shape["layer"], "paint": paint, "shapes": [], "lit": shape["lit"]})
+            run["shapes"].append(shape)
+        layers = list(dict.fromkeys(run["layer"] for run in out))
+        return sorted(out, key=lambda r: (layers.index(r["layer"]), r["lit"]))
+
+
+def _paint(shape: dict[str, Any]) -> dict[str, Any]:
+    """What a shape's group sets for it: its SVG style, but for an icon only the fade and the ring
+    colour (an icon's own picture keeps its colours; fill would reach into it)."""
+    style = shape["style"]
+    if shape["kind"] == "icon":
+        return {key: style[key] for key in ("opacity", "stroke") if key in style}
+    return style
 
 
 class Figures:
@@ -207,13 +238,13 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                     cx, cy = (point.x - minx) / res, (maxy - point.y) / res
                     radius = style["radius"]
                     points.append({**_dot(style, round(cx, 1), round(cy, 1)), "style": _svg(style, faded),
-                                   "layer": layer_id, "feature": fid})
+                                   "layer": layer_id, "feature": fid, "lit": lit})
                     if lit:
                         labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
                 continue
             kind = "line" if geometry.geom_type in ("LineString", "MultiLineString") else "area"
             style = _svg(styles[kind][state], faded)
-            shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid})
+            shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid, "lit": lit})
             if lit:
                 anchor = shapely.clip_by_rect(geometry, *frame.bounds).representative_point()
                 labels.append({"x": round((anchor.x - minx) / res + 6, 1), "y": round((maxy - anchor.y) / res, 1),

@@ -13,6 +13,7 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
+from browser import watch
 from conftest import collection, feature, write
 from storymap import pipeline, render
 from storymap.figures import FIGURE_HEIGHT, FIGURE_WIDTH, Figures
@@ -189,7 +190,6 @@ def test_a_layer_no_chapter_shows_is_not_in_the_shared_geometry(story_dir: Path)
 def test_without_javascript_each_figure_draws_its_shapes_where_the_model_puts_them(built, browser):
     """The shared geometry is written as steps (relative path data): a browser reading it must
     draw every line and area at its place in the chapter's view, within a pixel or so."""
-    from browser import watch
     from storymap.figures import _extent
 
     url, story = built
@@ -206,7 +206,7 @@ def test_without_javascript_each_figure_draws_its_shapes_where_the_model_puts_th
         k, _, _, _, tx, ty = map(float, re.fullmatch(r"matrix\((.*)\)", figs.chapter(chapter).transform)
                                  .group(1).split())
         boxes = svg.evaluate("""svg => [...svg.querySelectorAll('use')].map(u => { const b = u.getBBox();
-            return [u.dataset.smLayer, u.dataset.smFeature, b.x, b.y, b.x + b.width, b.y + b.height]; })""")
+            return [u.closest('[data-sm-layer]').dataset.smLayer, u.dataset.smFeature, b.x, b.y, b.x + b.width, b.y + b.height]; })""")
         for layer_id, fid, *box in boxes:
             left, top, right, bottom = (k * box[0] + tx, k * box[1] + ty, k * box[2] + tx, k * box[3] + ty)
             layer = story.layer(layer_id)
@@ -215,6 +215,48 @@ def test_without_javascript_each_figure_draws_its_shapes_where_the_model_puts_th
             assert (left, top, right, bottom) == pytest.approx(expected, abs=1.5), (chapter.id, fid)
             checked += 1
     assert checked >= len(story.chapters)
+    context.close()
+
+
+PAINT = """svg => [...svg.querySelectorAll('[data-sm-feature]')].map(e => { const s = getComputedStyle(e);
+    return [e.dataset.smFeature, s.fill, s.fillOpacity, s.stroke, s.strokeOpacity, s.strokeWidth]; })"""
+
+
+def css_rgb(colour: str) -> str:
+    """A #rrggbb colour as the browser's computed style writes it; 'none' stays."""
+    if colour == "none":
+        return colour
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_without_javascript_each_shape_is_painted_as_the_model_says_and_highlights_lie_on_top(built, browser):
+    """The figures write a run of shapes' paint once, on a group (Figure.runs): every shape still
+    shows its own feature's look, and a highlighted one is drawn after the rest of its layer."""
+    url, story = built
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    watch(page)
+    page.goto(url)
+    figs, checked = Figures(story), 0
+    for chapter in story.chapters:
+        shapes = {shape["feature"]: shape for shape in figs.chapter(chapter).shapes}
+        drawn = page.locator(f"svg[data-sm-figure='{chapter.id}']").evaluate(PAINT)
+        assert sorted(fid for fid, *_ in drawn) == sorted(shapes), chapter.id
+        for fid, fill, fill_opacity, stroke, stroke_opacity, stroke_width in drawn:
+            style = shapes[fid]["style"]
+            assert (fill, stroke) == (css_rgb(style["fill"]), css_rgb(style["stroke"])), (chapter.id, fid)
+            assert float(fill_opacity) == pytest.approx(style["fill-opacity"]), (chapter.id, fid)
+            assert float(stroke_opacity) == pytest.approx(style["stroke-opacity"]), (chapter.id, fid)
+            assert float(stroke_width.removesuffix("px")) == pytest.approx(style["stroke-width"]), (chapter.id, fid)
+            checked += 1
+        # (a figure draws its dots over all lines and areas, so a highlighted area lies under dots)
+        order = [fid for fid, *_ in drawn]
+        kind = {fid: (shape["layer"], shape["kind"] == "use") for fid, shape in shapes.items()}
+        for lit in chapter.highlight:
+            later = [fid for fid in order[order.index(lit) + 1:] if kind[fid] == kind[lit]]
+            assert all(shapes[fid]["lit"] for fid in later), (chapter.id, lit, later)
+    assert checked > 100
     context.close()
 
 

@@ -7,6 +7,7 @@ layers and opacities."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -331,9 +332,11 @@ def test_the_print_figure_shows_the_layer_at_its_opacity(layout_site):
     url, _ = layout_site
     html = Path(url.removeprefix("file://")).read_text("utf-8")
     figure = html.split('data-sm-figure="second"', 1)[1].split("</svg>", 1)[0]
-    dots = [line for line in figure.splitlines() if 'data-sm-layer="sites"' in line]
-    assert dots and all(' opacity="0.4"' in line for line in dots)
-    assert all(' opacity=' not in line for line in figure.splitlines() if 'data-sm-layer="river"' in line)
+    # each run of a layer's shapes is a group that sets their paint, the fade included
+    groups = re.findall(r'<g ([^>]*)data-sm-layer="(\w+)">', figure)
+    assert {layer for _, layer in groups} >= {"sites", "river"}
+    assert all(' opacity="0.4"' in " " + paint for paint, layer in groups if layer == "sites")
+    assert all(' opacity=' not in " " + paint for paint, layer in groups if layer == "river")
     data = page_data(html)
     assert [c["opacity"] for c in data["chapters"]] == [{}, {}, {}, {"sites": 0.4}, {"sites": 0.4}, {}]
 
