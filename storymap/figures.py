@@ -8,6 +8,7 @@ the same view, the same layers and styles, the highlighted features labelled.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -19,13 +20,24 @@ from shapely.geometry import box
 from .model import Chapter, Story
 from .styles import CAMERA, SYMBOLS, symbol_points
 
-__all__ = ["FIGURE_HEIGHT", "FIGURE_WIDTH", "Figure", "chapter_figure", "Figures"]
+__all__ = ["FIGURE_HEIGHT", "FIGURE_WIDTH", "LABEL_FONT_PX", "LABEL_MAX_EM", "Figure", "chapter_figure", "Figures",
+           "label_lines", "place_labels"]
 
 FIGURE_WIDTH, FIGURE_HEIGHT = 640, 420  # CSS pixels; the live map at this size shows the same area
 WEB_MERCATOR = "EPSG:3857"
 METRES_PER_PIXEL_AT_ZOOM_0 = 156543.03392804097  # Web Mercator, 256-pixel tiles
 FIT_PADDING = CAMERA["fit_margin"]  # pixels, as in the live map
 SHARED_UNIT = 4  # metres per unit of the shared geometry: finer than a pixel up to zoom 15
+
+# Labels: set as storymap.css sets them (a test holds these to it): .sm-fig-label's type, and the
+# widest a label runs before it wraps, as the live map's labels (.sm-label's max-width).
+LABEL_FONT_PX = 12
+LABEL_MAX_EM = 14
+LABEL_LINE_EM = 1.2
+LABEL_HALO_PX = 3  # .sm-fig-halo's stroke: the room a label keeps from the figure's edges
+# The build has no font to measure text with (the theme chooses it): a bold letter is taken as
+# this wide on average, on the wide side, so that a label placed inside the figure stays inside.
+LABEL_CHAR_EM = 0.62
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,7 @@ class Figure:
     # {"kind": "use"|"circle"|"polygon"|"icon", "href"|"cx,cy,r"(+"points"|"x,y,size"), "style", "layer", "feature",
     #  "lit": highlighted}
     shapes: tuple[dict[str, Any], ...]
-    labels: tuple[dict[str, Any], ...]  # {"x", "y", "text"}
+    labels: tuple[dict[str, Any], ...]  # {"x", "y", "anchor": "start"|"end", "lines": [text, ...], "text"}
     scale: dict[str, Any]  # {"pixels", "label"}
     transform: str  # from shared geometry units (see Figures.shared) to this figure's pixels
 
@@ -214,6 +226,57 @@ def _scale_bar(res: float, lat: float) -> dict[str, Any]:
     return {"pixels": round(nice / ground, 1), "label": label}
 
 
+def label_lines(text: str) -> list[str]:
+    """A label's lines: wrapped where it would run wider than LABEL_MAX_EM, at spaces."""
+    return textwrap.wrap(text, width=max(1, int(LABEL_MAX_EM / LABEL_CHAR_EM))) or [text]
+
+
+def _label_box(x: float, y: float, lines: list[str], right: bool) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a label's text beside (x, y), as the estimate reckons it."""
+    width = max(map(len, lines)) * LABEL_CHAR_EM * LABEL_FONT_PX
+    height = len(lines) * LABEL_LINE_EM * LABEL_FONT_PX
+    left = x if right else x - width
+    return left, y - height / 2, left + width, y + height / 2
+
+
+def _overflow(box: tuple[float, float, float, float], width: float) -> float:
+    """How far a label's box runs out of the figure sideways, the halo's room from the edge kept."""
+    return max(0.0, LABEL_HALO_PX - box[0], box[2] - width + LABEL_HALO_PX)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def place_labels(items: list[dict[str, Any]], width: float, height: float) -> tuple[dict[str, Any], ...]:
+    """Each highlighted feature's label beside its place (``x``, ``y``, ``gap`` from it): on the side
+    towards the figure's middle, as the live map's labels turn towards the middle of the map, or on
+    the other side where that keeps it inside the figure or clear of a label placed before it;
+    moved up or down only to stay inside. A label the figure cannot hold on either side takes the
+    side it overflows less."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for item in items:
+        lines = label_lines(item["text"])
+        towards_middle = item["x"] < width / 2
+        options = []
+        for right in (towards_middle, not towards_middle):
+            x = item["x"] + item["gap"] if right else item["x"] - item["gap"]
+            box = _label_box(x, item["y"], lines, right)
+            # back inside, at the top or the bottom, with the halo's room from the edge
+            shift = max(0.0, LABEL_HALO_PX - box[1]) - max(0.0, box[3] - height + LABEL_HALO_PX)
+            box = (box[0], box[1] + shift, box[2], box[3] + shift)
+            clash = any(_overlap(box, other) for other in placed)
+            over = _overflow(box, width)
+            options.append((over > 0, clash, over, right, x, item["y"] + shift, box))
+        *_, right, x, y, box = min(options, key=lambda option: option[:3])
+        placed.append(box)
+        first = y - (len(lines) - 1) * LABEL_LINE_EM * LABEL_FONT_PX / 2 + LABEL_FONT_PX / 3  # baseline, centred
+        out.append({"x": round(x, 1), "y": round(first, 1), "anchor": "start" if right else "end",
+                    "lines": lines, "text": item["text"], "line_px": LABEL_LINE_EM * LABEL_FONT_PX})
+    return tuple(out)
+
+
 def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoDataFrame],
                    href: dict[str, str], origin: tuple[float, float]) -> Figure:
     minx, miny, maxx, maxy, res = _extent(chapter.view.to_json())
@@ -240,18 +303,17 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                     points.append({**_dot(style, round(cx, 1), round(cy, 1)), "style": _svg(style, faded),
                                    "layer": layer_id, "feature": fid, "lit": lit})
                     if lit:
-                        labels.append({"x": round(cx + radius + 4, 1), "y": round(cy + 4, 1), "text": str(name)})
+                        labels.append({"x": cx, "y": cy, "gap": radius + 4, "text": str(name)})
                 continue
             kind = "line" if geometry.geom_type in ("LineString", "MultiLineString") else "area"
             style = _svg(styles[kind][state], faded)
             shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid, "lit": lit})
             if lit:
                 anchor = shapely.clip_by_rect(geometry, *frame.bounds).representative_point()
-                labels.append({"x": round((anchor.x - minx) / res + 6, 1), "y": round((maxy - anchor.y) / res, 1),
-                               "text": str(name)})
+                labels.append({"x": (anchor.x - minx) / res, "y": (maxy - anchor.y) / res, "gap": 6, "text": str(name)})
     ox, oy = origin
     k = SHARED_UNIT / res
     transform = f"matrix({k:.5g} 0 0 {k:.5g} {(ox - minx) / res:.1f} {(maxy - oy) / res:.1f})"
     centre_lat = math.degrees(2 * math.atan(math.exp((miny + maxy) / 2 / 6378137.0)) - math.pi / 2)
-    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), tuple(labels),
+    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), place_labels(labels, FIGURE_WIDTH, FIGURE_HEIGHT),
                   _scale_bar(res, centre_lat), transform)

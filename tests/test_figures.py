@@ -16,7 +16,7 @@ from pyproj import Geod, Transformer
 from browser import watch
 from conftest import collection, feature, write
 from storymap import pipeline, render
-from storymap.figures import FIGURE_HEIGHT, FIGURE_WIDTH, Figures
+from storymap.figures import FIGURE_HEIGHT, FIGURE_WIDTH, LABEL_FONT_PX, LABEL_MAX_EM, Figures
 
 MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)  # an independent projection
 PADDING = 24  # the live map's fit padding, in pixels
@@ -258,6 +258,35 @@ def test_without_javascript_each_shape_is_painted_as_the_model_says_and_highligh
             assert all(shapes[fid]["lit"] for fid in later), (chapter.id, lit, later)
     assert checked > 100
     context.close()
+
+
+def test_without_javascript_every_label_is_whole_inside_its_figure_and_clear_of_the_others(built, browser):
+    """Labels are placed by an estimate of their text's width (the build has no font): read by the
+    browser, each is inside the figure, whole, and overlaps no other label."""
+    url, story = built
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    watch(page)
+    page.goto(url)
+    labelled = 0
+    for chapter in story.chapters:
+        boxes = page.locator(f"svg[data-sm-figure='{chapter.id}']").evaluate("""svg => [...svg.querySelectorAll(
+            '.sm-fig-label')].map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.y, b.x + b.width, b.y + b.height]; })""")
+        for text, left, top, right, bottom in boxes:
+            assert left >= 0 and top >= 0 and right <= FIGURE_WIDTH and bottom <= FIGURE_HEIGHT, (chapter.id, text)
+        for i, (text, *a) in enumerate(boxes):
+            for other, *b in boxes[i + 1:]:
+                assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (chapter.id, text, other)
+        labelled += len(boxes)
+    assert labelled >= len(story.chapters)
+    context.close()
+
+
+def test_the_figures_label_sizes_are_the_style_sheets():
+    """figures.py places labels by the type and the wrapping width storymap.css gives them."""
+    css = (Path(render.__file__).resolve().parent.parent / "templates" / "storymap.css").read_text("utf-8")
+    assert re.search(r"\.sm-fig-label, \.sm-fig-halo \{ font: 700 (\d+)px", css).group(1) == str(LABEL_FONT_PX)
+    assert re.search(r"\.sm-label \{[^}]*max-width: min\((\d+)em", css).group(1) == str(LABEL_MAX_EM)
 
 
 @pytest.mark.parametrize("geometry, inside", [
