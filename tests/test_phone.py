@@ -499,3 +499,37 @@ def test_every_highlighted_label_is_in_the_visible_map(built, browser, viewport,
     assert count >= sum(len(chapter.highlight) for chapter in story.chapters) // 2, count
     assert traffic.errors == []
     page.context.close()
+
+
+def overlapping_labels(page):
+    """The pairs of the active chapter's labels whose boxes intersect (by more than a pixel)."""
+    labels, active = page.evaluate(LABELS), page.evaluate("() => storymap.active")
+    return [f"{active}: {a['text']!r} over {b['text']!r}"
+            for i, a in enumerate(labels) for b in labels[i + 1:] if overlap(a, b)]
+
+
+@pytest.mark.parametrize("viewport", [PHONES[0], DESKTOP, {"width": 1366, "height": 768}],
+                         ids=lambda v: f"{v['width']}x{v['height']}")
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_labels_of_a_view_do_not_overlap(built, browser, viewport, lang):
+    """Nearby highlighted places (Hannibal and Hannover, MPI-SP and MARK 51°7) each get a side of
+    their point that keeps their labels apart (camera.js, labelSides), and the camera keeps them
+    all in the visible map. The legend is as the page starts: folded on a phone, open otherwise."""
+    url, story = built
+    page, traffic = open_story(browser, url, viewport, lang)
+    wait_until(page, "storymap.offline")
+    problems, count = [], 0
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        problems += overlapping_labels(page) + hidden_labels(page)[0]
+        count += len(page.evaluate(LABELS))
+    if viewport == PHONES[0]:
+        go(page, "last-shifts")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"labels-last-shifts-{lang}.png"))
+        go(page, "coal-cars-code")
+        page.screenshot(path=str(ARTIFACTS / f"labels-coal-cars-code-{lang}.png"))
+    assert problems == [], "\n".join(problems)
+    assert count >= sum(len(chapter.highlight) for chapter in story.chapters) // 2, count
+    assert traffic.errors == []
+    page.context.close()

@@ -4,16 +4,29 @@
 // A permanent label placed by its CSS (storymap.css shifts it by its own size) instead of by
 // measuring itself: Leaflet's tooltip reads its size when it opens and on every move of the map,
 // and each read lays out the page again — most of the cost of a chapter change with labels.
-// Like Leaflet's direction "auto", right of the point in the left half and else left of it, but of
-// the part of the map the camera placed the view in (camera.js, labelGoesRight).
+// Its side of its point is the camera's rule (labelBoxes) for all the labels shown together: decided
+// again when one opens and when the map zooms or moves (placeLabels), from pixels alone.
 const Label = L.Tooltip.extend({
+  onAdd: function (map) {
+    L.Tooltip.prototype.onAdd.call(this, map);
+    map.on("moveend", placeLabels); // once: Leaflet does not add the same function twice (a zoom ends with a moveend)
+    placeLabels();
+  },
   _setPosition: function (pos) {
-    const right = labelGoesRight(this._map.layerPointToContainerPoint(pos).x);
-    L.DomUtil.removeClass(this._container, right ? "leaflet-tooltip-left" : "leaflet-tooltip-right");
-    L.DomUtil.addClass(this._container, right ? "leaflet-tooltip-right" : "leaflet-tooltip-left");
     L.DomUtil.setPosition(this._container, pos);
   },
 });
+
+// The shown labels, in the order of the highlight (as the camera has them).
+function placeLabels() {
+  const labels = state.highlighted.map(function (id) { return state.features[id].getTooltip(); })
+    .filter(function (label) { return label instanceof Label && label.isOpen(); });
+  const sizes = measureLabels(labels.map(function (label) { return label._source.feature.id; })); // done already, unless the highlight was not set by a chapter
+  const boxes = labelBoxes(labels.map(function (label) { return state.map.latLngToContainerPoint(label._latlng); }), sizes, labelArea).boxes;
+  labels.forEach(function (label, i) {
+    for (const side in LABEL_SIDES) label._container.classList.toggle("leaflet-tooltip-" + side, side === boxes[i].side);
+  });
+}
 
 const LABEL_CLASS = "sm-label"; // the camera measures labels with the same classes (camera.js)
 
@@ -31,7 +44,7 @@ function bindLabel(layer, permanent) {
   layer.unbindTooltip();
   const content = function () { return labelContent(layer.feature); };
   if (permanent) {
-    const label = new Label({ permanent: true, direction: "auto", className: LABEL_CLASS }, layer);
+    const label = new Label({ permanent: true, className: LABEL_CLASS }, layer);
     layer.bindTooltip(label.setContent(content)).openTooltip();
   } else {
     layer.bindTooltip(content, { sticky: !layer.getLatLng });
