@@ -513,7 +513,7 @@ def overlapping_labels(page):
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_the_labels_of_a_view_do_not_overlap(built, browser, viewport, lang):
     """Nearby highlighted places (Hannibal and Hannover, MPI-SP and MARK 51°7) each get a side of
-    their point that keeps their labels apart (camera.js, labelSides), and the camera keeps them
+    their point that keeps their labels apart (camera.js, labelBoxes), and the camera keeps them
     all in the visible map. The legend is as the page starts: folded on a phone, open otherwise."""
     url, story = built
     page, traffic = open_story(browser, url, viewport, lang)
@@ -531,5 +531,42 @@ def test_the_labels_of_a_view_do_not_overlap(built, browser, viewport, lang):
         page.screenshot(path=str(ARTIFACTS / f"labels-coal-cars-code-{lang}.png"))
     assert problems == [], "\n".join(problems)
     assert count >= sum(len(chapter.highlight) for chapter in story.chapters) // 2, count
+    assert traffic.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_labels_stay_apart_where_the_map_is_too_small_for_all_of_them(built, browser, lang):
+    """A phone with its legend open leaves too little map for some chapters' labels (not all are in
+    sight: see above): the camera then prefers a view whose labels are apart to one that shows more
+    of them over each other (an overlap counts as a view that does not fit at all)."""
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0], lang)
+    page.click(".sm-legend-toggle")
+    page.evaluate(AT_REST)
+    assert legend_state(page)["shown"]
+    problems = []
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        problems += overlapping_labels(page)
+    assert problems == [], "\n".join(problems)
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_labels_take_their_sides_again_when_the_reader_zooms_out(built, browser):
+    """The labels' sides follow the map (decided again at every moveend, from pixels): zoomed out by
+    the reader, the places come closer, and their labels still do not overlap."""
+    url, story = built
+    page, traffic = open_story(browser, url, DESKTOP, "de")
+    problems, checked = [], 0
+    for chapter in (c for c in story.chapters if len(c.highlight) > 1):
+        go(page, chapter.id)
+        page.evaluate("() => storymap.map.zoomOut(1, {animate: false})")
+        page.evaluate(AT_REST)
+        problems += overlapping_labels(page)
+        checked += len(page.evaluate(LABELS)) > 1
+    assert problems == [], "\n".join(problems)
+    assert checked >= 4, checked
     assert traffic.errors == []
     page.context.close()
