@@ -195,8 +195,9 @@ function areaOf(pad) {
 // area (so that a label next to a cover, an open legend, runs away from it), then away from it,
 // above, below (between ways equal in all this, the first labels of the highlight have their
 // choice). The ways are searched label by label, each first choice first, and a way that can no
-// longer beat the best found is left early; many labels stop after a thousand other choices (4
-// labels have 340 in all), at the best found so far.
+// longer beat the best found is left early; many labels stop after a thousand choices other than a
+// first one (four labels have 340 choices in all), at the best found so far: the camera asks the
+// rule a few dozen times for one view.
 
 // Leaflet's classes (leaflet-tooltip-right ...), each with where its label's box has the point, as
 // a share of the box's width and height (the gap between them included).
