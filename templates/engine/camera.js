@@ -284,7 +284,7 @@ function fittedView(view, pad) {
     const placed = placeAt(bounds, labels, zoom, pad);
     if (placed.over < best.over - 1) best = placed; // a lower zoom only where it gains room
   }
-  return { center: best.center, zoom: best.zoom, area: areaOf(pad) };
+  return best;
 }
 
 // At `zoom`: the map's centre that puts the middle of `bounds` and the labels in the middle of the
@@ -348,18 +348,18 @@ function overlaps(a, b) {
 // the zoom is lowered step by step until every one is clear. Where all are, the author's view is
 // kept as set. Where no zoom clears them (a cover over the map's middle, like an open legend on a
 // small map), the centre and the features are fitted into the part of the map nothing covers.
-function centredView(view) {
+function centredView(view, pad) {
   const centre = L.latLng(view.center);
   const items = highlightItems();
   let zoom = view.zoom;
   const step = state.map.options.zoomSnap || 1;
   const lowest = Math.max(state.map.getMinZoom(), view.zoom - ZOOM_OUT);
-  const area = areaOf(padding());
-  if (!items.length) return { center: centre, zoom: zoom, area: area };
+  const area = areaOf(pad);
+  if (!items.length) return { center: centre, zoom: zoom };
   const seen = coverRects();
   while (zoom - step >= lowest && !clearAt(items, centre, zoom, seen, area)) zoom -= step;
-  if (clearAt(items, centre, zoom, seen, area)) return { center: centre, zoom: zoom, area: area };
-  return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, padding());
+  if (clearAt(items, centre, zoom, seen, area)) return { center: centre, zoom: zoom };
+  return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, pad);
 }
 
 // Whether every highlighted feature and its label, on a map centred on `centre` at `zoom`, lie
@@ -386,8 +386,9 @@ function clearAt(items, centre, zoom, seen, area) {
 function moveTo(view, instant, highlight) {
   state.view = view;
   state.viewHighlight = highlight || [];
-  const target = view.bounds ? fittedView(view, padding()) : centredView(view);
-  labelArea = target.area;
+  const pad = padding();
+  const target = view.bounds ? fittedView(view, pad) : centredView(view, pad);
+  labelArea = areaOf(pad); // where the labels were placed: Label places them there too
   if (instant || reducedMotion) state.map.setView(target.center, target.zoom, { animate: false });
   else state.map.flyTo(target.center, target.zoom, { duration: FLY_SECONDS });
 }
