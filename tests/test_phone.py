@@ -499,3 +499,74 @@ def test_every_highlighted_label_is_in_the_visible_map(built, browser, viewport,
     assert count >= sum(len(chapter.highlight) for chapter in story.chapters) // 2, count
     assert traffic.errors == []
     page.context.close()
+
+
+def overlapping_labels(page):
+    """The pairs of the active chapter's labels whose boxes intersect (by more than a pixel)."""
+    labels, active = page.evaluate(LABELS), page.evaluate("() => storymap.active")
+    return [f"{active}: {a['text']!r} over {b['text']!r}"
+            for i, a in enumerate(labels) for b in labels[i + 1:] if overlap(a, b)]
+
+
+@pytest.mark.parametrize("viewport", [PHONES[0], DESKTOP, {"width": 1366, "height": 768}],
+                         ids=lambda v: f"{v['width']}x{v['height']}")
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_labels_of_a_view_do_not_overlap(built, browser, viewport, lang):
+    """Nearby highlighted places (Hannibal and Hannover, MPI-SP and MARK 51°7) each get a side of
+    their point that keeps their labels apart (camera.js, labelBoxes), and the camera keeps them
+    all in the visible map. The legend is as the page starts: folded on a phone, open otherwise."""
+    url, story = built
+    page, traffic = open_story(browser, url, viewport, lang)
+    wait_until(page, "storymap.offline")
+    problems, count = [], 0
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        problems += overlapping_labels(page) + hidden_labels(page)[0]
+        count += len(page.evaluate(LABELS))
+    if viewport == PHONES[0]:
+        go(page, "last-shifts")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"labels-last-shifts-{lang}.png"))
+        go(page, "coal-cars-code")
+        page.screenshot(path=str(ARTIFACTS / f"labels-coal-cars-code-{lang}.png"))
+    assert problems == [], "\n".join(problems)
+    assert count >= sum(len(chapter.highlight) for chapter in story.chapters) // 2, count
+    assert traffic.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_labels_stay_apart_where_the_map_is_too_small_for_all_of_them(built, browser, lang):
+    """A phone with its legend open leaves too little map for some chapters' labels (not all are in
+    sight: see above): the camera then prefers a view whose labels are apart to one that shows more
+    of them over each other (an overlap counts as a view that does not fit at all)."""
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[0], lang)
+    page.click(".sm-legend-toggle")
+    page.evaluate(AT_REST)
+    assert legend_state(page)["shown"]
+    problems = []
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        problems += overlapping_labels(page)
+    assert problems == [], "\n".join(problems)
+    assert traffic.errors == []
+    page.context.close()
+
+
+def test_labels_take_their_sides_again_when_the_reader_zooms_out(built, browser):
+    """The labels' sides follow the map (decided again at every moveend, from pixels): zoomed out by
+    the reader, the places come closer, and their labels still do not overlap."""
+    url, story = built
+    page, traffic = open_story(browser, url, DESKTOP, "de")
+    problems, checked = [], 0
+    for chapter in (c for c in story.chapters if len(c.highlight) > 1):
+        go(page, chapter.id)
+        page.evaluate("() => storymap.map.zoomOut(1, {animate: false})")
+        page.evaluate(AT_REST)
+        problems += overlapping_labels(page)
+        checked += len(page.evaluate(LABELS)) > 1
+    assert problems == [], "\n".join(problems)
+    assert checked >= 4, checked
+    assert traffic.errors == []
+    page.context.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from browser import wait_until, watch
 from conftest import open_page
 
@@ -175,12 +177,15 @@ def test_print_right_after_opening_has_every_chapter_figure(built, browser):
     page.close()
 
 
-def test_labels_sit_beside_their_places(built, browser):
-    """Labels are placed by their CSS, not by measuring themselves: each is centred vertically on its
-    place, and beside it on the side its arrow points from."""
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
+                         ids=lambda v: f"{v['width']}x{v['height']}")
+def test_labels_sit_beside_their_places(built, browser, viewport):
+    """Labels are placed by their CSS, not by measuring themselves: each is centred on its place
+    across the side it takes (vertically beside it, horizontally above or below it), and on the side
+    its arrow points from. (A phone's small map puts some labels above or below their places.)"""
     url, story = built
-    page, traffic = open_page(browser, url)
-    checked = 0
+    page, traffic = open_page(browser, url, viewport=viewport)
+    checked, sides = 0, set()
     for chapter in (c for c in story.chapters if c.highlight and not c.keeps_map):
         page.evaluate("(id) => storymap.goTo(id, {instant: true})", chapter.id)
         page.wait_for_timeout(50)
@@ -189,14 +194,19 @@ def test_labels_sit_beside_their_places(built, browser):
             const at = map.latLngToContainerPoint(tip.getLatLng()), box = map.getContainer().getBoundingClientRect();
             const r = tip.getElement().getBoundingClientRect();
             return {x: at.x, y: at.y, left: r.left - box.left, right: r.right - box.left,
-                    middle: (r.top + r.bottom) / 2 - box.top,
-                    right_of_it: tip.getElement().classList.contains('leaflet-tooltip-right')}; })""",
+                    top: r.top - box.top, bottom: r.bottom - box.top,
+                    side: tip.getElement().className.match(/leaflet-tooltip-(right|left|top|bottom)/)[1]}; })""",
                               list(chapter.highlight))
         for b in boxes:
-            assert abs(b["middle"] - b["y"]) <= 2, (chapter.id, b)
-            assert b["left"] >= b["x"] if b["right_of_it"] else b["right"] <= b["x"], (chapter.id, b)
+            across = b["side"] in ("right", "left")
+            middle = (b["top"] + b["bottom"]) / 2 if across else (b["left"] + b["right"]) / 2
+            assert abs(middle - (b["y"] if across else b["x"])) <= 2, (chapter.id, b)
+            assert {"right": b["left"] >= b["x"], "left": b["right"] <= b["x"],
+                    "bottom": b["top"] >= b["y"], "top": b["bottom"] <= b["y"]}[b["side"]], (chapter.id, b)
             checked += 1
-    assert checked > 0
+            sides.add(b["side"])
+    assert checked > 0 and {"right", "left"} <= sides, sides
+    assert viewport["width"] > 400 or sides & {"top", "bottom"}, sides
     assert traffic.errors == []
     page.close()
 

@@ -16,8 +16,9 @@
  * measured once for each language. */
 
 let covers = {}; // the legend's state -> what covers the map in it (measureCovers)
-let labelSizes = {}; // language + " " + feature id -> [width, height] of its label, with the gap to its point
-let labelSplit = null; // x in the map's pixels: a label goes right of a point left of it (labelGoesRight)
+let labelSizes = {}; // language + " " + feature id -> [width, height, gap to its point] of its label
+const ZOOM_OUT = 3; // levels the camera zooms out at most to make room for the labels
+let labelArea = null; // the part of the map (its pixels) the view was placed in: where labels go (labelBoxes)
 
 function forgetCovers() {
   covers = {};
@@ -139,10 +140,10 @@ function labelKey(id) {
 }
 
 // Each label's size, measured once per language: built as Label draws it (the same classes and
-// text) in the map's label pane, out of sight, and read all together — one layout for all.
+// text) in the map's label pane, out of sight, and read all together — one layout for all. The
+// sizes of `ids`.
 function measureLabels(ids) {
   const todo = ids.filter(function (id) { return !labelSizes[labelKey(id)]; });
-  if (!todo.length) return;
   const pane = state.map.getPane("tooltipPane");
   const nodes = todo.map(function (id) {
     const node = L.DomUtil.create("div", "leaflet-tooltip " + LABEL_CLASS + " leaflet-tooltip-right", pane);
@@ -152,9 +153,10 @@ function measureLabels(ids) {
   });
   nodes.forEach(function (node, i) {
     const gap = Math.abs(parseFloat(getComputedStyle(node).marginLeft)) || 0; // Leaflet's room for the arrow
-    labelSizes[labelKey(todo[i])] = [node.offsetWidth + gap, node.offsetHeight];
+    labelSizes[labelKey(todo[i])] = [node.offsetWidth, node.offsetHeight, gap];
   });
   nodes.forEach(function (node) { node.remove(); });
+  return ids.map(function (id) { return labelSizes[labelKey(id)]; });
 }
 
 // Every chapter's labels, measured when the browser is idle, so that no chapter switch has to.
@@ -174,24 +176,71 @@ function labelAnchor(layer) {
   return layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
 }
 
-// The side of its point a label takes (Label, highlight.js): towards the middle of the part of the
-// map the view was placed in, so that a label next to a cover (an open legend) runs away from it.
-function labelGoesRight(x) {
-  return x < (labelSplit === null ? state.map.getSize().x / 2 : labelSplit);
-}
-
-// The middle, across, of the part of the map `pad` leaves free (map pixels).
-function splitOf(pad) {
-  return (pad.topLeft[0] + state.map.getSize().x - pad.bottomRight[0]) / 2;
-}
-
-// A label's box for its point at `point` (map pixels), beside it on the side Label chooses.
-function labelRect(label, point, right) {
-  const width = label.size[0], half = label.size[1] / 2;
+// The part of the map `pad` leaves free, without the fit margin (map pixels): what covers the map
+// is all a label has to keep clear of.
+function areaOf(pad) {
+  const margin = state.data.camera.fit_margin, size = state.map.getSize();
   return {
-    left: right ? point.x : point.x - width, right: right ? point.x + width : point.x,
-    top: point.y - half, bottom: point.y + half,
+    left: pad.topLeft[0] - margin, top: pad.topLeft[1] - margin,
+    right: size.x - pad.bottomRight[0] + margin, bottom: size.y - pad.bottomRight[1] + margin,
   };
+}
+
+// ---- the side of its point each label takes: one rule for the labels Label draws and for those
+// the camera predicts, decided by the points' pixels, the labels' sizes and the part of the map the
+// view was placed in (`area`, see areaOf) alone. Each label goes right, left, above or below its
+// point; of all the ways to choose, the rule takes the one that, in this order of importance:
+// overlaps the fewest pairs of labels; reaches least far out of the area; covers the fewest other
+// labelled points; and turns the fewest labels from their first choice, towards the middle of the
+// area (so that a label next to a cover, an open legend, runs away from it), then away from it,
+// above, below (between ways equal in all this, the first labels of the highlight have their
+// choice). The ways are searched label by label, each first choice first, and a way that can no
+// longer beat the best found is left early; many labels stop after a thousand choices other than a
+// first one (four labels have 340 choices in all), at the best found so far: the camera asks the
+// rule a few dozen times for one view.
+
+// Leaflet's classes (leaflet-tooltip-right ...), each with where its label's box has the point, as
+// a share of the box's width and height (the gap between them included).
+const LABEL_SIDES = { right: [0, 0.5], left: [1, 0.5], top: [0.5, 1], bottom: [0.5, 0] };
+
+// The labels' boxes, in the order of `points` (`area` in the same frame of pixels), and their cost
+// (the first: how many pairs overlap).
+function labelBoxes(points, sizes, area) {
+  const split = (area.left + area.right) / 2, boxes = [];
+  let best = null, tries = 1000;
+  const place = function (i, cost) {
+    if (best && !lessThan(cost, best.cost)) return;
+    if (i === points.length) { best = { cost: cost, boxes: boxes.slice() }; return; }
+    (points[i].x < split ? ["right", "left", "top", "bottom"] : ["left", "right", "top", "bottom"]).forEach(function (side, choice) {
+      if (choice && tries-- <= 0) return;
+      const rect = labelRect(points[i], sizes[i], side);
+      const next = [
+        cost[0] + boxes.filter(function (box) { return box && overlaps(box, rect); }).length,
+        Math.max(cost[1], beyond(rect, area)),
+        cost[2] + points.filter(function (p, j) { return j !== i && overlaps(rect, { left: p.x, right: p.x, top: p.y, bottom: p.y }); }).length,
+        cost[3] + choice,
+      ];
+      boxes[i] = rect;
+      place(i + 1, next);
+      boxes[i] = null;
+    });
+  };
+  place(0, [0, 0, 0, 0]);
+  return best;
+}
+
+// Whether the costs `a` are less than `b`, the first that differ deciding.
+function lessThan(a, b) {
+  const i = a.findIndex(function (value, j) { return value !== b[j]; });
+  return i >= 0 && a[i] < b[i];
+}
+
+// A label's box on `side` of its point (with Leaflet's gap between them); the CSS places it so.
+function labelRect(point, size, side) {
+  const at = LABEL_SIDES[side], across = at[1] === 0.5;
+  const width = size[0] + (across ? size[2] : 0), height = size[1] + (across ? 0 : size[2]);
+  const left = point.x - at[0] * width, top = point.y - at[1] * height;
+  return { left: left, top: top, right: left + width, bottom: top + height, side: side };
 }
 
 // The features the view on screen keeps in sight, each with its label: the chapter's highlight,
@@ -220,53 +269,56 @@ function zoomFor(bounds, pad, most) {
 
 // A fitted view: its bounds and every highlighted feature with its label, centred in what the
 // reader sees. Labels keep their size in pixels while the shapes shrink, so where they do not fit
-// the zoom is lowered step by step until they do (or no lower zoom makes more room).
+// a lower zoom is looked for, down to ZOOM_OUT levels: the first at which they fit, or else the
+// one that leaves the least out. (A label's side changes with the zoom, so what is left out does not
+// shrink steadily as the map zooms out.)
 function fittedView(view, pad) {
   const items = highlightItems();
   const bounds = L.latLngBounds(view.bounds);
   items.forEach(function (item) { bounds.extend(item.bounds); });
-  const labels = items.map(function (item) { return item.label; }).filter(Boolean);
+  const labels = items.map(function (item) { return item.label; });
   const step = state.map.options.zoomSnap || 1;
-  let zoom = zoomFor(bounds, pad, view.max_zoom || state.data.camera.fit_max_zoom);
-  let placed = placeAt(bounds, labels, zoom, pad);
-  while (placed.over > 0 && zoom - step >= state.map.getMinZoom()) {
-    // A zoom lower only while it gains room: where the labels alone are too big, it would not.
-    const lower = placeAt(bounds, labels, zoom - step, pad);
-    if (lower.over > placed.over - 1) break;
-    zoom -= step;
-    placed = lower;
+  const most = zoomFor(bounds, pad, view.max_zoom || state.data.camera.fit_max_zoom);
+  let best = placeAt(bounds, labels, most, pad);
+  for (let zoom = most - step; best.over > 0 && zoom >= Math.max(state.map.getMinZoom(), most - ZOOM_OUT); zoom -= step) {
+    const placed = placeAt(bounds, labels, zoom, pad);
+    if (placed.over < best.over - 1) best = placed; // a lower zoom only where it gains room
   }
-  return { center: placed.center, zoom: zoom, split: splitOf(pad) };
+  return best;
 }
 
 // At `zoom`: the map's centre that puts the middle of `bounds` and the labels in the middle of the
-// padded part of the map, and how far the farthest of them reaches out of it (a pixel's tolerance). A label's side
-// depends on where its point falls (Label: right of it in the map's left half), so the labels are
-// placed for the centre found without them, then once more for the centre found with them.
+// padded part of the map, and how far the farthest of them reaches out of it (a pixel's tolerance),
+// or how deep two labels overlap. A label's side depends on where its point falls (labelBoxes), so
+// the labels are placed for the centre found without them, then once more for the centre found with them.
 function placeAt(bounds, labels, zoom, pad) {
   const map = state.map, size = map.getSize();
   const offset = L.point(pad.topLeft[0] - pad.bottomRight[0], pad.topLeft[1] - pad.bottomRight[1]).divideBy(2);
   const shapes = L.bounds(map.project(bounds.getSouthWest(), zoom), map.project(bounds.getNorthEast(), zoom));
   const points = labels.map(function (label) { return map.project(label.at, zoom); });
-  const boxes = function (centre) {
-    return labels.map(function (label, i) { return labelRect(label, points[i], points[i].x < centre.x + offset.x); });
+  const sizes = labels.map(function (label) { return label.size; });
+  // The padded part of the map around `centre`, `spare` pixels larger on each side; a label needs
+  // no margin of its own: it only has to be clear of what covers the map.
+  const margin = state.data.camera.fit_margin;
+  const area = function (centre, spare) {
+    return {
+      left: centre.x - size.x / 2 + pad.topLeft[0] - spare, right: centre.x + size.x / 2 - pad.bottomRight[0] + spare,
+      top: centre.y - size.y / 2 + pad.topLeft[1] - spare, bottom: centre.y + size.y / 2 - pad.bottomRight[1] + spare,
+    };
   };
+  const boxes = function (centre) { return labelBoxes(points, sizes, area(centre, margin)); };
   let centre = shapes.getCenter().subtract(offset);
   for (let pass = 0; pass < 2 && labels.length; pass += 1) {
     const content = L.bounds(shapes.min, shapes.max);
-    boxes(centre).forEach(function (r) { content.extend(L.point(r.left, r.top)).extend(L.point(r.right, r.bottom)); });
+    boxes(centre).boxes.forEach(function (r) { content.extend(L.point(r.left, r.top)).extend(L.point(r.right, r.bottom)); });
     centre = keepShapes(content.getCenter().subtract(offset), shapes, size, pad);
   }
-  const room = {
-    left: centre.x - size.x / 2 + pad.topLeft[0] - 1, right: centre.x + size.x / 2 - pad.bottomRight[0] + 1,
-    top: centre.y - size.y / 2 + pad.topLeft[1] - 1, bottom: centre.y + size.y / 2 - pad.bottomRight[1] + 1,
-  };
-  // A label needs no margin of its own: it only has to be clear of what covers the map.
-  const margin = state.data.camera.fit_margin;
-  const labelRoom = { left: room.left - margin, right: room.right + margin, top: room.top - margin, bottom: room.bottom + margin };
-  const over = boxes(centre).reduce(function (most, r) { return Math.max(most, beyond(r, labelRoom)); },
-    beyond({ left: shapes.min.x, right: shapes.max.x, top: shapes.min.y, bottom: shapes.max.y }, room));
-  return { center: map.unproject(centre, zoom), over: over };
+  // How far out, with a pixel's tolerance; labels that overlap are as bad as it gets (any view
+  // where they do not is better).
+  const placed = boxes(centre);
+  const over = placed.cost[0] ? Infinity : placed.boxes.reduce(function (most, r) { return Math.max(most, beyond(r, area(centre, margin + 1))); },
+    beyond({ left: shapes.min.x, right: shapes.max.x, top: shapes.min.y, bottom: shapes.max.y }, area(centre, 1)));
+  return { center: map.unproject(centre, zoom), zoom: zoom, over: over };
 }
 
 // The centre nearest `centre` at which the shapes stay inside the padded part of the map: where
@@ -296,36 +348,37 @@ function overlaps(a, b) {
 // the zoom is lowered step by step until every one is clear. Where all are, the author's view is
 // kept as set. Where no zoom clears them (a cover over the map's middle, like an open legend on a
 // small map), the centre and the features are fitted into the part of the map nothing covers.
-function centredView(view) {
+function centredView(view, pad) {
   const centre = L.latLng(view.center);
   const items = highlightItems();
   let zoom = view.zoom;
   const step = state.map.options.zoomSnap || 1;
-  const lowest = Math.max(state.map.getMinZoom(), view.zoom - 3);
-  const split = splitOf(padding());
-  if (!items.length) return { center: centre, zoom: zoom, split: split };
+  const lowest = Math.max(state.map.getMinZoom(), view.zoom - ZOOM_OUT);
+  const area = areaOf(pad);
+  if (!items.length) return { center: centre, zoom: zoom };
   const seen = coverRects();
-  while (zoom - step >= lowest && !clearAt(items, centre, zoom, seen, split)) zoom -= step;
-  if (clearAt(items, centre, zoom, seen, split)) return { center: centre, zoom: zoom, split: split };
-  return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, padding());
+  while (zoom - step >= lowest && !clearAt(items, centre, zoom, seen, area)) zoom -= step;
+  if (clearAt(items, centre, zoom, seen, area)) return { center: centre, zoom: zoom };
+  return fittedView({ bounds: L.latLngBounds([centre, centre]), max_zoom: view.zoom }, pad);
 }
 
 // Whether every highlighted feature and its label, on a map centred on `centre` at `zoom`, lie
-// inside the map less the fit margin and touch no cover (with a marker's room around a feature).
-function clearAt(items, centre, zoom, seen, split) {
+// inside the map less the fit margin and touch no cover (with a marker's room around a feature),
+// and no two labels overlap.
+function clearAt(items, centre, zoom, seen, area) {
   const map = state.map, margin = state.data.camera.fit_margin, room = margin / 3;
   const origin = map.project(centre, zoom).subtract([seen.width / 2, seen.height / 2]);
   const at = function (latlng) { return map.project(latlng, zoom).subtract(origin); };
   const inside = { left: margin - room, top: margin - room, right: seen.width - margin + room, bottom: seen.height - margin + room };
-  return items.every(function (item) {
+  const clear = function (rect) { return seen.rects.every(function (cover) { return !overlaps(rect, cover); }); };
+  const labels = labelBoxes(items.map(function (item) { return at(item.label.at); }),
+    items.map(function (item) { return item.label.size; }), area);
+  // A label needs no margin of its own: inside the map and clear of what covers it.
+  return !labels.cost[0] && labels.boxes.every(function (rect) {
+    return within(rect, { left: 0, top: 0, right: seen.width, bottom: seen.height }) && clear(rect);
+  }) && items.every(function (item) {
     const sw = at(item.bounds.getSouthWest()), ne = at(item.bounds.getNorthEast());
     const shape = { left: sw.x - room, right: ne.x + room, top: ne.y - room, bottom: sw.y + room };
-    const clear = function (rect) { return seen.rects.every(function (cover) { return !overlaps(rect, cover); }); };
-    if (item.label) { // inside the map and clear of what covers it, with no margin of its own
-      const point = at(item.label.at);
-      const rect = labelRect(item.label, point, point.x < split);
-      if (!within(rect, { left: 0, top: 0, right: seen.width, bottom: seen.height }) || !clear(rect)) return false;
-    }
     return within(shape, inside) && clear(shape);
   });
 }
@@ -333,8 +386,9 @@ function clearAt(items, centre, zoom, seen, split) {
 function moveTo(view, instant, highlight) {
   state.view = view;
   state.viewHighlight = highlight || [];
-  const target = view.bounds ? fittedView(view, padding()) : centredView(view);
-  labelSplit = target.split;
+  const pad = padding();
+  const target = view.bounds ? fittedView(view, pad) : centredView(view, pad);
+  labelArea = areaOf(pad); // where the labels were placed: Label places them there too
   if (instant || reducedMotion) state.map.setView(target.center, target.zoom, { animate: false });
   else state.map.flyTo(target.center, target.zoom, { duration: FLY_SECONDS });
 }

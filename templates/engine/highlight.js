@@ -4,16 +4,31 @@
 // A permanent label placed by its CSS (storymap.css shifts it by its own size) instead of by
 // measuring itself: Leaflet's tooltip reads its size when it opens and on every move of the map,
 // and each read lays out the page again — most of the cost of a chapter change with labels.
-// Like Leaflet's direction "auto", right of the point in the left half and else left of it, but of
-// the part of the map the camera placed the view in (camera.js, labelGoesRight).
+// Its side of its point is the camera's rule (labelBoxes) for all the labels shown together: decided
+// again when one opens and when the map zooms or moves (placeLabels), from pixels alone.
 const Label = L.Tooltip.extend({
+  onAdd: function (map) {
+    L.Tooltip.prototype.onAdd.call(this, map);
+    map.on("moveend", placeLabels); // once: Leaflet does not add the same function twice (a zoom ends with a moveend)
+    placeLabels();
+  },
   _setPosition: function (pos) {
-    const right = labelGoesRight(this._map.layerPointToContainerPoint(pos).x);
-    L.DomUtil.removeClass(this._container, right ? "leaflet-tooltip-left" : "leaflet-tooltip-right");
-    L.DomUtil.addClass(this._container, right ? "leaflet-tooltip-right" : "leaflet-tooltip-left");
     L.DomUtil.setPosition(this._container, pos);
   },
 });
+
+// Every shown label's side, by the camera's rule for them all together: in the order of the
+// highlight and in the part of the map the view was placed in (labelArea), as the camera predicted
+// them. (A feature its chapter's year holds back has no label here; the camera kept room for one.)
+function placeLabels() {
+  const labels = state.highlighted.map(function (id) { return state.features[id].getTooltip(); })
+    .filter(function (label) { return label instanceof Label && label.isOpen(); });
+  const sizes = measureLabels(labels.map(function (label) { return label._source.feature.id; })); // done already, unless the highlight was not set by a chapter
+  const boxes = labelBoxes(labels.map(function (label) { return state.map.latLngToContainerPoint(label._latlng); }), sizes, labelArea).boxes;
+  labels.forEach(function (label, i) {
+    for (const side in LABEL_SIDES) label._container.classList.toggle("leaflet-tooltip-" + side, side === boxes[i].side);
+  });
+}
 
 const LABEL_CLASS = "sm-label"; // the camera measures labels with the same classes (camera.js)
 
@@ -31,7 +46,7 @@ function bindLabel(layer, permanent) {
   layer.unbindTooltip();
   const content = function () { return labelContent(layer.feature); };
   if (permanent) {
-    const label = new Label({ permanent: true, direction: "auto", className: LABEL_CLASS }, layer);
+    const label = new Label({ permanent: true, className: LABEL_CLASS }, layer);
     layer.bindTooltip(label.setContent(content)).openTooltip();
   } else {
     layer.bindTooltip(content, { sticky: !layer.getLatLng });
