@@ -9,7 +9,7 @@ from pyproj import Geod
 from shapely.geometry import box, shape
 
 from conftest import REPO
-from storymap import load, pipeline
+from storymap import load, pipeline, transform
 
 BOCHUM = box(7.09, 51.40, 7.36, 51.54)  # the city with a margin (lon/lat)
 EMSCHER_REGION = box(6.6, 51.40, 7.7, 51.66)  # Holzwickede to the Rhine at Dinslaken
@@ -116,10 +116,16 @@ CORRECTIONS = [
     ("opel", "de", ["Oktober 2013", "Dezember 2014", "Ersatzteillager", "Nokia", "2.300"]),
     ("coal-and-steel", "en", ["rails, sleepers and switches, wheels and axles", "gun barrels", "tiny"]),
     ("coal-and-steel", "de", ["Schienen, Schwellen und Weichen", "Geschützrohre", "winziger Teil"]),
-    ("forced-labour", "en", ["Buchenwald", "shells", "At least 108"]),
-    ("forced-labour", "de", ["Buchenwald", "Granaten", "Mindestens 108"]),
-    ("coal-cars-code", "en", ["51°28′ N", "cut to whole degrees", "do not cross", "Leverkusen"]),
-    ("coal-cars-code", "de", ["51°28′ N", "gekürzt auf ganze Grad", "kreuzen sich nicht hier"]),
+    ("coal-and-steel", "en", ["seventeenth and eighteenth centuries"]),  # Dickebaeckerbank 1677
+    ("coal-and-steel", "de", ["17. und 18. Jahrhunderts"]),
+    ("forced-labour", "en", ["Buchenwald", "shells", "At least 108", "434 Hungarian Jews", "twelve non-Jewish",
+                             "camps in Bochum and Wattenscheid"]),
+    ("forced-labour", "de", ["Buchenwald", "Granaten", "Mindestens 108", "434 ungarische Juden", "zwölf nichtjüdische",
+                             "Lagern in Bochum und Wattenscheid"]),
+    ("coal-cars-code", "en", ["51°28′ N", "cut to whole degrees", "do not cross", "Leverkusen",
+                              "our own calculation", "south-south-west"]),
+    ("coal-cars-code", "de", ["51°28′ N", "gekürzt auf ganze Grad", "kreuzen sich nicht hier", "eigenen Rechnung",
+                              "süd-südwestlich"]),
     ("last-shifts", "en", ["since 1964", "combined Hannover-Hannibal mine"]),
     ("last-shifts", "de", ["seit 1964", "Verbundzeche Hannover-Hannibal"]),
     ("melting-pot", "en", ["2020 and 2021"]),
@@ -142,6 +148,11 @@ WRONG = [
     "moved into", "zog in die",  # G DATA rented for two decades before it bought the site
     "fließt nie durch Bochum", "lief als Gaskraftzentrale", "ganz in Betrieb",  # German that read translated
     "kleines Bild eines größeren", "endeten Hannover und Hannibal",
+    "55 km further south", "55 km weiter südlich",  # 51° N 7° E lies south-south-west (our calculation)
+    "Holland closed in 1974", "Holland schloss 1974",  # it stopped mining in 1974; shafts given up in 1988
+    "eighteenth-century adits",  # the oldest mines on the map are of the 1670s and 1690s
+    "it cast gun barrels", "goss er Geschützrohre",  # the source says produced
+    "erste Neugründung",
 ]
 
 
@@ -286,6 +297,11 @@ def test_features_follow_the_corrected_facts_file(story):
 WRONG_IN_FEATURES = [
     "Opel built its second plant here", "Opel baute hier sein zweites Werk",  # Werk II: mostly new ground
     "target about 2027", "Ziel etwa 2027",  # no page gives a target year for the renaturation
+    "Bergwerke Bochum",  # Hannover was part of the combined Hannover-Hannibal mine
+    "the last Bochum mine", "der letzten Bochumer Zeche",  # Holland (Wattenscheid) mined until 1974
+    "on MARK 51°7 since October 2024", "auf MARK 51°7 seit Oktober 2024",  # ground broken; built by 2027
+    "some sources say 1908", "manche Quellen nennen 1908", "Sources date the tower",  # 1905; 1873–75
+    "the Bergbau-Museum 112", "research museum for mining",
 ]
 
 
@@ -295,6 +311,28 @@ def test_no_corrected_feature_claim_comes_back(story):
             text = " ".join(str(value) for value in feature["properties"].values())
             for claim in WRONG_IN_FEATURES:
                 assert claim not in text, (feature["id"], claim)
+
+
+def test_the_innovation_popup_says_what_each_year_marks(story):
+    # For several places no founding year is sourced (the TZR's 2024 is its new building, the
+    # Gesundheitscampus's 2009 the choice of the site): each value names its event, in both languages,
+    # and the year filter still reads its year.
+    layer = story.layer("innovation")
+    assert [field["label"] for field in layer.popup if field["key"] == "founded"] == [{"en": "Since", "de": "Seit"}]
+    for feature in layer.data["features"]:
+        props = feature["properties"]
+        year = str(transform.parse_year(props["founded"]))
+        for key in ("founded", "founded_de"):
+            assert str(props[key]).startswith(year + " (") and str(props[key]).endswith(")"), (feature["id"], key)
+    by_id = {f["id"]: f["properties"] for f in layer.data["features"]}
+    assert by_id["tzr"]["founded"] == "2024 (new building opened)"
+    assert by_id["gesundheitscampus"]["founded"] == "2009 (site chosen)"
+
+
+def test_both_languages_cite_the_same_pages(story):
+    for chapter in story.chapters:
+        en, de = ([source.get("url") for source in chapter.sources[lang]] for lang in ("en", "de"))
+        assert en == de, chapter.id
 
 
 def test_the_largest_sub_catchment_is_sourced_in_both_languages(story):
