@@ -17,7 +17,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import box
 
-from .model import Chapter, Story
+from .model import Chapter, Story, property_text
 from .styles import CAMERA, SYMBOLS, symbol_points
 
 __all__ = ["FIGURE_HEIGHT", "FIGURE_WIDTH", "LABEL_FONT_PX", "LABEL_MAX_EM", "Figure", "chapter_figure", "Figures",
@@ -49,7 +49,8 @@ class Figure:
     # {"kind": "use"|"circle"|"polygon"|"icon", "href"|"cx,cy,r"(+"points"|"x,y,size"), "style", "layer", "feature",
     #  "lit": highlighted}
     shapes: tuple[dict[str, Any], ...]
-    labels: tuple[dict[str, Any], ...]  # {"x", "y", "anchor": "start"|"end", "lines": [text, ...], "text"}
+    # per language: {"x", "y", "anchor": "start"|"end", "lines": [text, ...], "text"}, placed for that language's names
+    labels: dict[str, tuple[dict[str, Any], ...]]
     scale: dict[str, Any]  # {"pixels", "label"}
     transform: str  # from shared geometry units (see Figures.shared) to this figure's pixels
 
@@ -97,7 +98,7 @@ class Figures:
         return {
             layer.id: gpd.GeoDataFrame(
                 {"id": [f["id"] for f in layer.data["features"]],
-                 "name": [f["properties"].get("name", f["id"]) for f in layer.data["features"]]},
+                 **{f"name_{lang}": [_name(f, lang) for f in layer.data["features"]] for lang in self.story.languages}},
                 geometry=list(layer.projected), crs=WEB_MERCATOR)
             for layer in self.story.layers
         }
@@ -133,6 +134,12 @@ class Figures:
 
     def chapter(self, chapter: Chapter) -> Figure:
         return chapter_figure(self.story, chapter, self._projected, self._href, self._origin)
+
+
+def _name(feature: dict[str, Any], lang: str) -> str:
+    """A feature's name in one language, as the live map's labels give it (model.property_text)."""
+    name = property_text(feature["properties"], "name", lang)
+    return str(feature["id"] if name is None else name)
 
 
 def _extent(view: dict[str, Any]) -> tuple[float, float, float, float, float]:
@@ -282,14 +289,15 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
     minx, miny, maxx, maxy, res = _extent(chapter.view.to_json())
     frame = box(minx - 10 * res, miny - 10 * res, maxx + 10 * res, maxy + 10 * res)
     highlight = set(chapter.highlight)
-    shapes, points, labels = [], [], []
+    shapes, points = [], []
+    labels: dict[str, list[dict[str, Any]]] = {lang: [] for lang in story.languages}
     for layer_id in story.visible_layers(chapter):
         layer = story.layer(layer_id)
         faded = chapter.opacity.get(layer_id)  # the chapter shows the layer at this opacity (None: fully)
         dim = any(fid in highlight for fid in layer.feature_ids)
         visible = set(layer.features_in(chapter.year))
         gdf = projected[layer_id]
-        for index, (fid, name, geometry) in enumerate(zip(gdf["id"], gdf["name"], gdf.geometry, strict=True)):
+        for index, (fid, geometry) in enumerate(zip(gdf["id"], gdf.geometry, strict=True)):
             if fid not in visible or not geometry.intersects(frame):
                 continue
             lit = fid in highlight
@@ -303,17 +311,20 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
                     points.append({**_dot(style, round(cx, 1), round(cy, 1)), "style": _svg(style, faded),
                                    "layer": layer_id, "feature": fid, "lit": lit})
                     if lit:
-                        labels.append({"x": cx, "y": cy, "gap": radius + 4, "text": str(name)})
+                        for lang, placed in labels.items():
+                            placed.append({"x": cx, "y": cy, "gap": radius + 4, "text": gdf[f"name_{lang}"].iloc[index]})
                 continue
             kind = "line" if geometry.geom_type in ("LineString", "MultiLineString") else "area"
             style = _svg(styles[kind][state], faded)
             shapes.append({"kind": "use", "href": href[fid], "style": style, "layer": layer_id, "feature": fid, "lit": lit})
             if lit:
                 anchor = shapely.clip_by_rect(geometry, *frame.bounds).representative_point()
-                labels.append({"x": (anchor.x - minx) / res, "y": (maxy - anchor.y) / res, "gap": 6, "text": str(name)})
+                for lang, placed in labels.items():
+                    placed.append({"x": (anchor.x - minx) / res, "y": (maxy - anchor.y) / res, "gap": 6,
+                                   "text": gdf[f"name_{lang}"].iloc[index]})
     ox, oy = origin
     k = SHARED_UNIT / res
     transform = f"matrix({k:.5g} 0 0 {k:.5g} {(ox - minx) / res:.1f} {(maxy - oy) / res:.1f})"
     centre_lat = math.degrees(2 * math.atan(math.exp((miny + maxy) / 2 / 6378137.0)) - math.pi / 2)
-    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), place_labels(labels, FIGURE_WIDTH, FIGURE_HEIGHT),
+    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), {lang: place_labels(items, FIGURE_WIDTH, FIGURE_HEIGHT) for lang, items in labels.items()},
                   _scale_bar(res, centre_lat), transform)

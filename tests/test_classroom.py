@@ -251,6 +251,10 @@ def test_switching_language_changes_text_legend_and_popups(site, browser):
         return l.getPopup().getElement().innerText; }""")
     assert "In Betrieb bis" in text and "Schächte ab 1857" in text
     assert page.locator("#sm-announce").count() == 1
+    # the print figures' labels too (SVG groups, which have no `hidden`: the engine sets `display`)
+    shown = page.evaluate("""() => [...document.querySelectorAll('svg[data-sm-figure] g[data-sm-lang]')]
+        .filter(g => getComputedStyle(g).display !== 'none').map(g => g.getAttribute('lang'))""")
+    assert shown and set(shown) == {"de"}
 
 
 def test_the_chapter_change_is_announced(site, browser):

@@ -132,8 +132,8 @@ def test_the_highlighted_feature_is_emphasised_and_labelled_the_others_dimmed(st
     assert drawn["a"]["r"] == style["radius"] * 1.5 and drawn["b"]["r"] == style["radius"]
     assert drawn["a"]["style"]["stroke"] == "#111111"
     assert drawn["b"]["style"]["stroke-opacity"] == pytest.approx(style["opacity"] * 0.7)
-    assert [label["text"] for label in figure.labels] == ["A"]
-    label = figure.labels[0]
+    assert [label["text"] for label in figure.labels["en"]] == ["A"]
+    label = figure.labels["en"][0]
     assert label["x"] > drawn["a"]["cx"] and abs(label["y"] - drawn["a"]["cy"]) < 10  # beside its dot
     # a layer with nothing highlighted is not dimmed
     area = story.layer("area").style
@@ -147,7 +147,7 @@ def test_a_highlighted_line_is_labelled_beside_it(story_dir: Path):
     river = by_feature(figure)["r"]
     assert river["style"]["fill"] == "none"
     assert river["style"]["stroke-width"] == pytest.approx(story.layer("river").style["weight"] * 1.8)
-    [label] = figure.labels
+    [label] = figure.labels["en"]
     assert label["text"] == "R" and 0 <= label["x"] <= FIGURE_WIDTH and 0 <= label["y"] <= FIGURE_HEIGHT
 
 
@@ -268,17 +268,24 @@ def test_without_javascript_every_label_is_whole_inside_its_figure_and_clear_of_
     page = context.new_page()
     watch(page)
     page.goto(url)
-    labelled = 0
+    labelled = {}
     for chapter in story.chapters:
-        boxes = page.locator(f"svg[data-sm-figure='{chapter.id}']").evaluate("""svg => [...svg.querySelectorAll(
-            '.sm-fig-label')].map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.y, b.x + b.width, b.y + b.height]; })""")
-        for text, left, top, right, bottom in boxes:
-            assert left >= 0 and top >= 0 and right <= FIGURE_WIDTH and bottom <= FIGURE_HEIGHT, (chapter.id, text)
-        for i, (text, *a) in enumerate(boxes):
-            for other, *b in boxes[i + 1:]:
-                assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (chapter.id, text, other)
-        labelled += len(boxes)
-    assert labelled >= len(story.chapters)
+        for lang in story.languages:  # each language's labels, shown as the engine shows them
+            boxes = page.locator(f"svg[data-sm-figure='{chapter.id}']").evaluate("""(svg, lang) => {
+                svg.querySelectorAll('g[data-sm-lang]').forEach(g => g.setAttribute('display', g.getAttribute('lang') === lang ? 'inline' : 'none'));
+                return [...svg.querySelectorAll(`g[data-sm-lang=${lang}] .sm-fig-label`)].map(t => {
+                    const b = t.getBBox(), text = [...t.querySelectorAll('tspan')].map(s => s.textContent).join(' ');
+                    return [text, b.x, b.y, b.x + b.width, b.y + b.height]; }); }""", lang)
+            for text, left, top, right, bottom in boxes:
+                assert left >= 0 and top >= 0 and right <= FIGURE_WIDTH and bottom <= FIGURE_HEIGHT, (chapter.id, lang, text)
+            for i, (text, *a) in enumerate(boxes):
+                for other, *b in boxes[i + 1:]:
+                    assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (chapter.id, lang, text, other)
+            labelled.setdefault(lang, []).extend(text for text, *_ in boxes)
+    assert all(len(texts) >= len(story.chapters) for texts in labelled.values())
+    # each language's labels name the features in that language, as the live map's labels do
+    assert "Max Planck Institute for Security and Privacy (new building)" in labelled["en"]
+    assert "Max-Planck-Institut für Sicherheit und Privatsphäre (Neubau)" in labelled["de"]
     context.close()
 
 

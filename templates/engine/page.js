@@ -6,7 +6,9 @@ function setLanguage(lang) {
   state.language = lang;
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-sm-lang]").forEach(function (node) {
-    node.hidden = node.getAttribute("data-sm-lang") !== lang;
+    const other = node.getAttribute("data-sm-lang") !== lang;
+    if (node instanceof SVGElement) node.setAttribute("display", other ? "none" : "inline"); // SVG has no `hidden`
+    else node.hidden = other;
   });
   document.querySelectorAll("[data-sm-set-lang]").forEach(function (button) {
     button.setAttribute("aria-pressed", String(button.getAttribute("data-sm-set-lang") === lang));
