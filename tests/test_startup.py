@@ -273,3 +273,46 @@ def test_a_page_opened_in_a_background_tab_starts_without_a_painted_frame(built,
     wait_until(page, f"window.storymap && storymap.map && storymap.visibleLayers().length === {len(story.layers)}")
     assert traffic.errors == []
     context.close()
+
+
+# When the basemap's first tile joins the map: how many of the story's layers were on it by then.
+FIRST_TILE = """
+window.__atFirstTile = null;
+new MutationObserver(function (changes, observer) {
+  if (!document.querySelector('.leaflet-tile')) return;
+  window.__atFirstTile = window.storymap && storymap.map ? storymap.visibleLayers().length : 0;
+  observer.disconnect();
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_the_first_views_layers_are_on_the_map_before_the_basemaps_tiles(built, browser):
+    """The story's layers are what the first view shows: the basemap (its tiles, and handling them)
+    waits until they are drawn."""
+    url, story = built
+    context, page, traffic = _opened_with(browser, url, FIRST_TILE)
+    wait_until(page, "window.__atFirstTile !== null")
+    assert page.evaluate("() => window.__atFirstTile") == len(story.layers)
+    wait_until(page, "storymap.offline")  # the tiles were asked for (and blocked): the notice says so
+    assert traffic.tiles and traffic.errors == []
+    context.close()
+
+
+# A reader (or the page's own script) choosing a chapter as soon as the engine is ready, before
+# the overview's layers have all been drawn.
+EARLY_CHOICE = """
+document.addEventListener('storymap:ready', () => {
+  const chapters = storymap.data.chapters;
+  storymap.goTo(chapters[chapters.length - 1].id, {instant: true});
+});
+"""
+
+
+def test_a_chapter_chosen_before_the_first_view_is_drawn_has_the_legend_and_the_basemap(built, browser):
+    url, story = built
+    context, page, traffic = _opened_with(browser, url, EARLY_CHOICE)
+    wait_until(page, f"window.storymap && storymap.active === '{story.chapters[-1].id}'")
+    page.wait_for_selector("#sm-legend", state="visible", timeout=3000)
+    wait_until(page, "storymap.offline")  # the basemap was added: its tiles were asked for (and blocked)
+    assert traffic.tiles and traffic.errors == []
+    context.close()
