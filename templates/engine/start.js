@@ -3,9 +3,9 @@
  * The start does only what the reader's first view needs, and no long task: the story's text is
  * painted first, the map is created in a task of its own, the engine wires the page and answers
  * the API in the next one, the first view's layers are built and drawn in short steps, a few per
- * task, then the basemap is added, and what no one can see yet (layers shown later, when the page opened at
- * a chapter) waits until the browser is idle — or until a chapter, explore mode or the API asks
- * for it first. */
+ * task, then the basemap joins, and what no one can see yet (layers shown later, when the page
+ * opened at a chapter) waits until the browser is idle — or until a chapter, explore mode or the
+ * API asks for it first. */
 
 let starting = false; // start() was called; the engine begins in a later task
 let basemapToAdd = null; // the page's function that adds the basemap, until the first view is drawn
@@ -87,7 +87,7 @@ function firstViewShown() {
   const add = basemapToAdd;
   basemapToAdd = null;
   if (!add) overlaysShown();
-  else nextTask(function () { add(state.map); watchBasemap(state.map); overlaysShown(); });
+  else nextTask(function () { add(state.map); watchBasemap(state.map); overlaysShown(); emit("storymap:basemap"); });
 }
 
 // The legend grows while the page loads and the engine starts, and the attribution when the
