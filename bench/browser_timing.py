@@ -92,9 +92,9 @@ def startup(browser, urls: dict[str, str], runs: int) -> dict:
     """For each named page, over `runs` traced loads taken in turn with the other pages' (so that
     whatever else the machine does falls on all of them alike): milliseconds from navigation until
     the first view's layers are painted, and the main thread's tasks until then — the long ones
-    (> 50 ms) counted, the longest, and the CPU time of all of them — each as a median with its
-    spread; and the long tasks of the load whose paint time was the median, each named by what
-    it did."""
+    (> 50 ms) counted, the longest, the CPU time of all of them and of the one that took most —
+    each as a median with its spread; and the long tasks of the load whose paint time was the
+    median, each named by what it did."""
     html = {name: Path(url.removeprefix("file://")).read_text(encoding="utf-8") for name, url in urls.items()}
     loads = {name: [] for name in urls}
     for _ in range(runs):
@@ -109,6 +109,7 @@ def _startup_summary(loads: list[dict]) -> dict:
             "long_tasks": spread([len(load["long"]) for load in loads]),
             "longest_ms": spread([max((t.wall_ms for t in load["long"]), default=0.0) for load in loads]),
             "cpu_ms": spread([sum(t.cpu_ms for t in load["tasks"]) for load in loads]),
+            "longest_cpu_ms": spread([max((t.cpu_ms for t in load["tasks"]), default=0.0) for load in loads]),
             "median_load": [t.describe() for t in middle["long"]]}
 
 
@@ -119,7 +120,8 @@ def startup_lines(name: str, result: dict) -> list[str]:
                 f"range {s['min']:.0f}–{s['max']:.0f}, n={s['n']})")
     return ([f"{name}:", line("first view painted, ms", result["painted_ms"]),
              line("long tasks until then", result["long_tasks"]), line("longest task, ms", result["longest_ms"]),
-             line("main-thread CPU until then, ms", result["cpu_ms"]), "  long tasks of the median load:"]
+             line("main-thread CPU until then, ms", result["cpu_ms"]),
+             line("the most CPU one task took, ms", result["longest_cpu_ms"]), "  long tasks of the median load:"]
             + [f"    {t}" for t in result["median_load"]])
 
 

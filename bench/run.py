@@ -5,6 +5,7 @@
                                   # the checker also needs Java, installed from Debian if missing)
     python bench/run.py           # a few minutes on 2 cores; --quick skips the 100k build
     python bench/run.py --weight  # only section 1, the page weight
+    python bench/run.py --startup # only the startup against folium's (15 traced loads each), printed
 
 Benchmarks are not tests: they measure, compare against a plain folium page of the same data in
 the same run, and report; the targets are checked in the report, not asserted.
@@ -95,6 +96,7 @@ def timing_section(t: dict) -> list[str]:
              f"| long tasks (> 50 ms) until then | {cell(ours['long_tasks'])} | {cell(theirs['long_tasks'])} | |",
              f"| longest task until then, ms | {cell(ours['longest_ms'])} | {cell(theirs['longest_ms'])} | |",
              f"| main-thread CPU until then, ms | {cell(ours['cpu_ms'])} | {cell(theirs['cpu_ms'])} | |",
+             f"| the most CPU one task took, ms | {cell(ours['longest_cpu_ms'])} | {cell(theirs['longest_cpu_ms'])} | |",
              f"| time to ready, median ms | {ready['storymap']:.0f} | {ready['folium']:.0f} | "
              f"{ready['storymap'] / ready['folium']:.2f} |",
              f"| chapter switch, mean ms | {switch['storymap']:.1f} | {switch['folium']:.1f} | "
