@@ -5,11 +5,19 @@ network request blocked)."""
 from __future__ import annotations
 
 import statistics
+import sys
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tasks  # noqa: E402
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+# The startup's paint time spreads by 100 ms and more from load to load on this machine: a median
+# of 5 could not tell a change of that size from chance.
+STARTUP_RUNS = 15
 LONG_TASKS = """
 window.__longTasks = [];
 new PerformanceObserver(list => list.getEntries().forEach(e => window.__longTasks.push([e.startTime, e.duration])))
@@ -28,12 +36,16 @@ window.__frames = [];
 """
 
 
-def _page(browser, url: str):
+def _page(browser, url: str, traced: bool = False):
+    """`url` opened and loaded in a new context; with `traced`, a Chromium trace of the page is
+    recording (stop it with `browser.stop_tracing()`)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.add_init_script(LONG_TASKS)
     context.add_init_script(SHAPES_PER_FRAME)
     page = context.new_page()
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    if traced:
+        browser.start_tracing(page=page, categories=tasks.CATEGORIES)
     page.goto(url, wait_until="load")
     return context, page
 
@@ -55,23 +67,62 @@ def time_to_ready(browser, url: str, ours: bool, runs: int) -> float:
     return statistics.median(samples)
 
 
-def startup(browser, url: str, runs: int) -> dict:
-    """Median over `runs` page loads: milliseconds from navigation until the first view's layers are
-    painted, and the long tasks (> 50 ms) until then: how many, and the longest."""
-    painted, counts, longest = [], [], []
+def spread(samples: list[float]) -> dict:
+    """The median of `samples` and how far they spread: the lowest, the quartiles and the highest."""
+    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else samples * 3
+    return {"median": statistics.median(samples), "min": min(samples), "q1": quartiles[0],
+            "q3": quartiles[2], "max": max(samples), "n": len(samples)}
+
+
+def _startup_load(browser, url: str, html: str) -> dict:
+    """One traced load: when the first view's layers were painted, the main thread's tasks until
+    then, and the long ones (> 50 ms) among them."""
+    context, page = _page(browser, url, traced=True)
+    page.wait_for_timeout(2000)  # settled: every layer of the first view is on the map
+    frames = page.evaluate("() => window.__frames")
+    trace = browser.stop_tracing()
+    context.close()
+    final = frames[-1][1]
+    at = next(time for time, shapes in frames if shapes >= final and time > 0)
+    until = tasks.main_thread_tasks(trace, url, at, html)
+    return {"painted": at, "tasks": until, "long": [t for t in until if t.wall_ms > 50]}
+
+
+def startup(browser, urls: dict[str, str], runs: int) -> dict:
+    """For each named page, over `runs` traced loads taken in turn with the other pages' (so that
+    whatever else the machine does falls on all of them alike): milliseconds from navigation until
+    the first view's layers are painted, and the main thread's tasks until then — the long ones
+    (> 50 ms) counted, the longest, the CPU time of all of them and of the one that took most —
+    each as a median with its spread; and the long tasks of the load whose paint time was the
+    median, each named by what it did."""
+    html = {name: Path(url.removeprefix("file://")).read_text(encoding="utf-8") for name, url in urls.items()}
+    loads = {name: [] for name in urls}
     for _ in range(runs):
-        context, page = _page(browser, url)
-        page.wait_for_timeout(2000)  # settled: every layer of the first view is on the map
-        frames = page.evaluate("() => window.__frames")
-        final = frames[-1][1]
-        at = next(time for time, shapes in frames if shapes >= final and time > 0)
-        tasks = [d for t, d in page.evaluate("() => window.__longTasks") if t < at and d > 50]
-        context.close()
-        painted.append(at)
-        counts.append(len(tasks))
-        longest.append(max(tasks, default=0.0))
-    return {"painted_ms": statistics.median(painted), "long_tasks": statistics.median(counts),
-            "longest_ms": statistics.median(longest)}
+        for name, url in urls.items():
+            loads[name].append(_startup_load(browser, url, html[name]))
+    return {name: _startup_summary(each) for name, each in loads.items()}
+
+
+def _startup_summary(loads: list[dict]) -> dict:
+    middle = sorted(loads, key=lambda load: load["painted"])[len(loads) // 2]
+    return {"painted_ms": spread([load["painted"] for load in loads]),
+            "long_tasks": spread([len(load["long"]) for load in loads]),
+            "longest_ms": spread([max((t.wall_ms for t in load["long"]), default=0.0) for load in loads]),
+            "cpu_ms": spread([sum(t.cpu_ms for t in load["tasks"]) for load in loads]),
+            "longest_cpu_ms": spread([max((t.cpu_ms for t in load["tasks"]), default=0.0) for load in loads]),
+            "median_load": [t.describe() for t in middle["long"]]}
+
+
+def startup_lines(name: str, result: dict) -> list[str]:
+    """`startup`'s result as lines for a terminal."""
+    def line(label, s):
+        return (f"  {label}: median {s['median']:.0f} (quartiles {s['q1']:.0f}–{s['q3']:.0f}, "
+                f"range {s['min']:.0f}–{s['max']:.0f}, n={s['n']})")
+    return ([f"{name}:", line("first view painted, ms", result["painted_ms"]),
+             line("long tasks until then", result["long_tasks"]), line("longest task, ms", result["longest_ms"]),
+             line("main-thread CPU until then, ms", result["cpu_ms"]),
+             line("the most CPU one task took, ms", result["longest_cpu_ms"]), "  long tasks of the median load:"]
+            + [f"    {t}" for t in result["median_load"]])
 
 
 OUR_SWITCH = """async (ids) => {
@@ -136,11 +187,23 @@ def long_tasks_while_scrolling(browser, url: str) -> dict:
     return {"count": len(tasks), "longest_ms": round(max(tasks), 1) if tasks else 0.0}
 
 
-def run(our_url: str, folium_url: str, chapters: list[dict], stress_url: str, runs: int = 5) -> dict:
+def launch(playwright):
+    return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+def run_startup(our_url: str, folium_url: str, runs: int = STARTUP_RUNS) -> dict:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        ours_startup = startup(browser, our_url, runs)
-        folium_startup = startup(browser, folium_url, runs)
+        browser = launch(playwright)
+        result = startup(browser, {"storymap": our_url, "folium": folium_url}, runs)
+        browser.close()
+    return result
+
+
+def run(our_url: str, folium_url: str, chapters: list[dict], stress_url: str, runs: int = 5,
+        startup_runs: int = STARTUP_RUNS) -> dict:
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        started = startup(browser, {"storymap": our_url, "folium": folium_url}, startup_runs)
         ours_ready = time_to_ready(browser, our_url, True, runs)
         folium_ready = time_to_ready(browser, folium_url, False, runs)
         ours_switch = chapter_switch_ms(browser, our_url, chapters, True)
@@ -150,7 +213,7 @@ def run(our_url: str, folium_url: str, chapters: list[dict], stress_url: str, ru
         stress_scroll = long_tasks_while_scrolling(browser, stress_url)
         browser.close()
     return {
-        "startup": {"storymap": ours_startup, "folium": folium_startup},
+        "startup": started,
         "ready_ms": {"storymap": ours_ready, "folium": folium_ready},
         "switch_ms": {"storymap": ours_switch, "folium": folium_switch},
         "long_tasks": {"Bochum story": scroll, "10,000-feature stress story": stress_scroll},

@@ -109,8 +109,9 @@ class _StoryMap(folium.Map):
     )
 
 
-def _map_parts(story: Story) -> tuple[Markup, Markup]:
-    """The map's container div and the script that creates the map and its basemap."""
+def _map_parts(story: Story) -> tuple[Markup, Markup, Markup]:
+    """The map's container div, the script that creates the map, and the one that adds its basemap
+    (the engine runs them in tasks of their own, engine/start.js)."""
     start = story.view
     center = start.midpoint
     leaflet_map = _StoryMap(
@@ -137,7 +138,11 @@ def _map_parts(story: Story) -> tuple[Markup, Markup]:
     leaflet_map.add_child(tiles, name="basemap")
     figure = leaflet_map.get_root()
     figure.render()
-    return Markup(figure.html.render().strip()), Markup(figure.script.render().strip())
+    # folium's script holds the map, then the tile layer and the line adding it to the map
+    parts = figure.script._children
+    basemap_script = "".join(parts.pop(name).render() for name in list(parts) if name != leaflet_map.get_name())
+    return (Markup(figure.html.render().strip()), Markup(figure.script.render().strip()),
+            Markup(basemap_script.strip()))
 
 
 # Leaflet 1.9's own defaults for options folium sets (snake_case, as folium keeps them).
@@ -431,7 +436,7 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         map_html, scripts, styles = Markup(""), [], [_asset("storymap.css"), print_css]
         head_script = None
     else:
-        map_html, map_script = _map_parts(story)
+        map_html, map_script, basemap_script = _map_parts(story)
         head_script = _asset("head.js")
         # Inline code is rendered here, not in the template, so that the CSP can name its exact hashes.
         scripts = [
@@ -440,8 +445,10 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
             _asset("explore.js"),
             _asset("present.js"),
             # folium's map script, its template's indentation and blank lines minified away; the
-            # engine runs it once the story's text is painted (engine/start.js)
-            _inline(rjsmin.jsmin(f"window.storymap.start(function () {{\n{map_script}\nreturn {MAP_NAME};\n}});\n"), "map"),
+            # engine runs it once the story's text is painted, and the basemap's part once the
+            # first view's layers are drawn (engine/start.js)
+            _inline(rjsmin.jsmin(f"window.storymap.start(function () {{\n{map_script}\nreturn {MAP_NAME};\n}}, "
+                                 f"function ({MAP_NAME}) {{\n{basemap_script}\n}});\n"), "map"),
         ]
         if dev_build is not None:
             scripts.append(_reload_script(dev_build))

@@ -104,7 +104,10 @@
   // ---- layers, basemap, year -----------------------------------------------------
 
   function setBasemap(on) {
-    if (!api.basemap) return;
+    if (!api.basemap) { // it joins after the first view (engine/start.js): set it then
+      document.addEventListener("storymap:basemap", function () { setBasemap(on); syncControls(); }, { once: true });
+      return;
+    }
     if (on && !api.map.hasLayer(api.basemap)) api.basemap.addTo(api.map);
     if (!on && api.map.hasLayer(api.basemap)) api.map.removeLayer(api.basemap);
   }

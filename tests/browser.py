@@ -3,7 +3,10 @@ the page itself load. Tile requests are blocked and counted; anything else is a 
 
 from __future__ import annotations
 
+import http.server
 import shutil
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -77,3 +80,35 @@ def wait_until(page, predicate: str, timeout_ms: int = 10_000, step_ms: int = 50
                 raise
         page.wait_for_timeout(step_ms)
     raise AssertionError(f"timed out waiting for: {predicate}")
+
+
+@contextmanager
+def served_in_two_parts(body: bytes, cut: int):
+    """`body` served as one page on 127.0.0.1, in two parts: the bytes before `cut` at once, the rest
+    when the test calls `rest()` — a page arriving over a slow network, which the browser paints
+    before it has all of it. Yields (url, rest); a page opened on the url must be let through
+    the route `watch` sets (`page.route(url, lambda r: r.continue_())`)."""
+    arrived = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server asks for
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            arrived.wait(30)
+            self.wfile.write(body[cut:])
+
+        def log_message(self, *args):  # quiet: the test reports what matters
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", arrived.set
+    finally:
+        arrived.set()
+        server.shutdown()
+        server.server_close()

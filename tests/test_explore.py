@@ -70,6 +70,21 @@ def test_every_layer_toggles(explore):
     assert page.evaluate("() => storymap.map.hasLayer(storymap.basemap)") is False
 
 
+def test_a_link_with_the_basemap_off_keeps_it_off(built, browser):
+    """The basemap joins the map after the first view's layers (engine/start.js), later than a link
+    to explore is opened: it is turned off when it comes."""
+    url, _ = built
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    traffic = watch(page)
+    page.goto(f"{url}#explore&basemap=0")
+    wait_until(page, "window.storymap && storymap.explore.active && storymap.basemap !== null")
+    assert page.evaluate("() => storymap.map.hasLayer(storymap.basemap)") is False
+    assert page.locator("[data-sm-toggle-basemap]").is_checked() is False
+    assert "basemap=0" in page.evaluate("() => location.hash")
+    assert traffic.other == [] and traffic.errors == []
+    page.close()
+
+
 def test_a_popup_shows_the_computed_area_and_the_source(explore):
     page, story = explore
     mark = next(f for f in story.layer("innovation").data["features"] if f["id"] == "mark-51-7")

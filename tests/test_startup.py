@@ -8,17 +8,24 @@ import re
 
 import pytest
 
-from browser import wait_until, watch
+from browser import served_in_two_parts, wait_until, watch
 from conftest import open_page
 
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 800}
 
-# Every layout shift the page makes while it loads, recorded from its first frame on.
+# Every layout shift the page makes while it loads, recorded from its first frame on, with what
+# moved; and how many frames have been painted since the legend arrived.
 SHIFTS = """
 window.__shifts = [];
-new PerformanceObserver(list => list.getEntries().forEach(e => window.__shifts.push(e.value)))
+new PerformanceObserver(list => list.getEntries().forEach(e => window.__shifts.push({value: e.value,
+  moved: e.sources.map(s => s.node ? s.node.id || s.node.className || s.node.nodeName : '?')})))
   .observe({type: 'layout-shift', buffered: true});
+window.__legendFrames = 0;
+(function frame() {
+  if (document.getElementById('sm-legend')) window.__legendFrames += 1;
+  if (window.__legendFrames < 2) requestAnimationFrame(frame);
+})();
 """
 
 # A browser that never finds an idle moment: what the page leaves for one is never built unasked.
@@ -62,15 +69,32 @@ def _opened_with(browser, url: str, script: str, viewport: dict = WIDE):
     return context, page, traffic
 
 
-def test_the_page_does_not_shift_while_it_loads(built, browser):
-    url, _ = built
+def test_the_page_does_not_shift_while_it_arrives(site, browser):
+    """Over a slow network the browser paints the page before all of it has arrived. Here it arrives
+    in two parts, cut inside the legend's list, and the first part is painted before the second is
+    sent: the legend, anchored at the map's bottom, must not be seen growing upwards (it shows,
+    whole, with the first view), and nothing else may move until the first view is drawn.
+    A page read from disk at once rarely paints a part of its legend, so that case did not catch
+    the legend's shift."""
+    out, _ = site
+    html = (out / "index.html").read_bytes()
+    legend_item = b"<li data-sm-legend="
+    second_item = html.index(legend_item, html.index(legend_item) + 1)
     for viewport in (WIDE, PHONE):
-        context, page, traffic = _opened_with(browser, url, SHIFTS, viewport)
-        wait_until(page, "window.storymap && storymap.map && storymap.visibleLayers().length === storymap.data.layers.length")
-        page.wait_for_timeout(300)
-        assert [v for v in page.evaluate("() => window.__shifts") if v > 0.01] == []
-        assert traffic.errors == []
-        context.close()
+        with served_in_two_parts(html, second_item) as (url, rest):
+            context = browser.new_context(viewport=viewport)
+            context.add_init_script(SHIFTS)
+            page = context.new_page()
+            traffic = watch(page)
+            page.route(url, lambda route: route.continue_())
+            page.goto(url, wait_until="commit")
+            wait_until(page, "window.__legendFrames >= 2")  # the first part, with a piece of the legend, painted
+            rest()
+            wait_until(page, "window.storymap && storymap.map && storymap.visibleLayers().length === storymap.data.layers.length")
+            page.wait_for_timeout(300)
+            assert page.evaluate("() => window.__shifts") == [], viewport
+            assert traffic.other == [url] and traffic.errors == []
+            context.close()
 
 
 def test_without_javascript_the_readable_page_stays(built, browser):
@@ -258,4 +282,47 @@ def test_a_page_opened_in_a_background_tab_starts_without_a_painted_frame(built,
     context, page, traffic = _opened_with(browser, url, BACKGROUND_TAB)
     wait_until(page, f"window.storymap && storymap.map && storymap.visibleLayers().length === {len(story.layers)}")
     assert traffic.errors == []
+    context.close()
+
+
+# When the basemap's first tile joins the map: how many of the story's layers were on it by then.
+FIRST_TILE = """
+window.__atFirstTile = null;
+new MutationObserver(function (changes, observer) {
+  if (!document.querySelector('.leaflet-tile')) return;
+  window.__atFirstTile = window.storymap && storymap.map ? storymap.visibleLayers().length : 0;
+  observer.disconnect();
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_the_first_views_layers_are_on_the_map_before_the_basemaps_tiles(built, browser):
+    """The story's layers are what the first view shows: the basemap (its tiles, and handling them)
+    waits until they are drawn."""
+    url, story = built
+    context, page, traffic = _opened_with(browser, url, FIRST_TILE)
+    wait_until(page, "window.__atFirstTile !== null")
+    assert page.evaluate("() => window.__atFirstTile") == len(story.layers)
+    wait_until(page, "storymap.offline")  # the tiles were asked for (and blocked): the notice says so
+    assert traffic.tiles and traffic.errors == []
+    context.close()
+
+
+# A reader (or the page's own script) choosing a chapter as soon as the engine is ready, before
+# the overview's layers have all been drawn.
+EARLY_CHOICE = """
+document.addEventListener('storymap:ready', () => {
+  const chapters = storymap.data.chapters;
+  storymap.goTo(chapters[chapters.length - 1].id, {instant: true});
+});
+"""
+
+
+def test_a_chapter_chosen_before_the_first_view_is_drawn_has_the_legend_and_the_basemap(built, browser):
+    url, story = built
+    context, page, traffic = _opened_with(browser, url, EARLY_CHOICE)
+    wait_until(page, f"window.storymap && storymap.active === '{story.chapters[-1].id}'")
+    page.wait_for_selector("#sm-legend", state="visible", timeout=3000)
+    wait_until(page, "storymap.offline")  # the basemap was added: its tiles were asked for (and blocked)
+    assert traffic.tiles and traffic.errors == []
     context.close()

@@ -252,7 +252,10 @@ function showOnly(ids, opacities, onShown, instant) {
     steps.push(function () { layerGroup(id); }, function () { show(id); });
   });
   nextTask(function next() {
-    if (run !== showing) return;
+    if (run !== showing) {
+      onShown(); // a newer view has taken this one's place: what waited for this one goes on
+      return;
+    }
     const began = performance.now();
     while (steps.length && performance.now() - began < STEP_BUDGET_MS) steps.shift()();
     if (steps.length) nextTask(next);

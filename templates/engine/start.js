@@ -1,22 +1,25 @@
 /* storymap engine — start: called once by the page with the Leaflet map folium creates.
  *
  * The start does only what the reader's first view needs, and no long task: the story's text is
- * painted first, the map and its basemap are created in a task of their own, the engine wires the
- * page and answers the API in the next one, the first view's layers are built and drawn in short
- * steps, a few per task, and what no one can see yet (layers shown later, when the page opened at
- * a chapter) waits until the browser is idle — or until a chapter, explore mode or the API asks
- * for it first. */
+ * painted first, the map is created in a task of its own, the engine wires the page and answers
+ * the API in the next one, the first view's layers are built and drawn in short steps, a few per
+ * task, then the basemap joins, and what no one can see yet (layers shown later, when the page
+ * opened at a chapter) waits until the browser is idle — or until a chapter, explore mode or the
+ * API asks for it first. */
 
 let starting = false; // start() was called; the engine begins in a later task
+let basemapToAdd = null; // the page's function that adds the basemap, until the first view is drawn
 
 // `map`: the Leaflet map, or the page's function that creates it (and returns it). The function
 // runs after the next frame is painted: creating the map lays out the page (Leaflet measures the
 // map), and that layout is then the frame's, done once, instead of one more piece of a long task.
 // The engine begins in the task after the map's; until then `storymap.map` is null, and the
-// engine announces itself with `storymap:ready`.
-function start(map) {
+// engine announces itself with `storymap:ready`. `basemap`, if given: the page's function that
+// adds the basemap to the map, called in a task of its own once the first view's layers are drawn.
+function start(map, basemap) {
   if (state.map || starting) throw new Error("storymap: already started");
   starting = true;
+  basemapToAdd = basemap || null;
   if (typeof map !== "function") {
     watchBasemap(map);
     begin(map);
@@ -24,7 +27,6 @@ function start(map) {
   }
   afterPaint(function () {
     const created = map();
-    watchBasemap(created); // now: a tile may fail before the engine begins, and the notice must know
     nextTask(function () { begin(created); });
   });
 }
@@ -79,10 +81,20 @@ function begin(map) {
 }
 
 function firstViewShown() {
-  // The legend grows while the page loads and the engine starts; anchored at its bottom, it
-  // would move up while the reader looks: it shows, whole, with the first view (storymap.css).
-  document.documentElement.classList.add("sm-first-view");
   performance.mark("storymap:first-view"); // for benchmarks: the first view's layers are on the map
+  // The basemap comes after the story's own layers: creating the tile layer and handling its
+  // tiles took two thirds of the map's task, and the layers are what the story shows.
+  const add = basemapToAdd;
+  basemapToAdd = null;
+  if (!add) overlaysShown();
+  else nextTask(function () { add(state.map); watchBasemap(state.map); overlaysShown(); emit("storymap:basemap"); });
+}
+
+// The legend grows while the page loads and the engine starts, and the attribution when the
+// basemap joins; anchored at the map's bottom, they would move while the reader looks: they
+// show, whole, with the first view and its basemap (storymap.css).
+function overlaysShown() {
+  document.documentElement.classList.add("sm-first-view");
 }
 
 // One layer per idle moment, so that a later chapter finds its layers built.
