@@ -105,7 +105,7 @@
 
   function setBasemap(on) {
     if (!api.basemap) { // it joins after the first view (engine/start.js): set it then
-      document.addEventListener("storymap:basemap", function () { setBasemap(on); syncControls(); }, { once: true });
+      document.addEventListener("storymap:basemap", function () { setBasemap(on); syncControls(); writeUrl(); }, { once: true });
       return;
     }
     if (on && !api.map.hasLayer(api.basemap)) api.basemap.addTo(api.map);
@@ -399,6 +399,9 @@
       download(button.getAttribute("data-sm-download"), button.getAttribute("data-sm-format"));
     });
     document.addEventListener("storymap:year", function () { if (api.explore.active) { syncControls(); writeUrl(); } });
+    // Opened from a link at load, explore's address was written before the first view's layers and
+    // the basemap were on the map: written again once they are (the basemap joins last).
+    document.addEventListener("storymap:basemap", function () { if (api.explore.active) { syncControls(); writeUrl(); } });
     document.addEventListener("storymap:mode", onMode);
     api.map.on("moveend", writeUrl);
     window.addEventListener("hashchange", function () {

@@ -85,6 +85,25 @@ def test_a_link_with_the_basemap_off_keeps_it_off(built, browser):
     page.close()
 
 
+@pytest.mark.parametrize("link, basemap", [("#explore", True), ("#explore&basemap=0", False)])
+def test_a_link_to_explore_is_rewritten_as_the_view_it_shows(built, browser, link, basemap):
+    """The address explore writes is the link a planner shares: opened from a link at load, it must
+    name the layers and the basemap as they end up on the map (the first view's layers and the
+    basemap arrive after explore has been entered)."""
+    url, story = built
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    traffic = watch(page)
+    page.goto(url + link)
+    wait_until(page, "window.storymap && storymap.explore.active && storymap.basemap !== null")
+    page.wait_for_timeout(300)
+    shown = page.evaluate("() => storymap.visibleLayers()")
+    params = dict(part.split("=", 1) for part in page.evaluate("() => location.hash").split("&")[1:])
+    assert shown and params["layers"].split(",") == shown
+    assert ("basemap" not in params) is basemap and page.evaluate("() => storymap.map.hasLayer(storymap.basemap)") is basemap
+    assert traffic.other == [] and traffic.errors == []
+    page.close()
+
+
 def test_a_popup_shows_the_computed_area_and_the_source(explore):
     page, story = explore
     mark = next(f for f in story.layer("innovation").data["features"] if f["id"] == "mark-51-7")
