@@ -326,5 +326,5 @@ def chapter_figure(story: Story, chapter: Chapter, projected: dict[str, gpd.GeoD
     k = SHARED_UNIT / res
     transform = f"matrix({k:.5g} 0 0 {k:.5g} {(ox - minx) / res:.1f} {(maxy - oy) / res:.1f})"
     centre_lat = math.degrees(2 * math.atan(math.exp((miny + maxy) / 2 / 6378137.0)) - math.pi / 2)
-    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), {lang: place_labels(items, FIGURE_WIDTH, FIGURE_HEIGHT) for lang, items in labels.items()},
-                  _scale_bar(res, centre_lat), transform)
+    placed = {lang: place_labels(items, FIGURE_WIDTH, FIGURE_HEIGHT) for lang, items in labels.items()}
+    return Figure(FIGURE_WIDTH, FIGURE_HEIGHT, tuple(shapes + points), placed, _scale_bar(res, centre_lat), transform)
