@@ -191,19 +191,20 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
 
 
-def run_startup(our_url: str, folium_url: str, runs: int = STARTUP_RUNS) -> dict:
+def run_startup(pages: dict[str, str], runs: int = STARTUP_RUNS) -> dict:
+    """`startup` of the named pages (name -> URL)."""
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        result = startup(browser, {"storymap": our_url, "folium": folium_url}, runs)
+        result = startup(browser, pages, runs)
         browser.close()
     return result
 
 
-def run(our_url: str, folium_url: str, chapters: list[dict], stress_url: str, runs: int = 5,
+def run(our_url: str, folium_url: str, floor_url: str, chapters: list[dict], stress_url: str, runs: int = 5,
         startup_runs: int = STARTUP_RUNS) -> dict:
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        started = startup(browser, {"storymap": our_url, "folium": folium_url}, startup_runs)
+        started = startup(browser, {"storymap": our_url, "folium": folium_url, "floor": floor_url}, startup_runs)
         ours_ready = time_to_ready(browser, our_url, True, runs)
         folium_ready = time_to_ready(browser, folium_url, False, runs)
         ours_switch = chapter_switch_ms(browser, our_url, chapters, True)
