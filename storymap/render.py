@@ -135,13 +135,18 @@ def _map_parts(story: Story) -> tuple[Markup, Markup, Markup]:
     # folium writes out options Leaflet would take anyway; the page's code is within a byte budget
     _drop_leaflet_defaults(leaflet_map.options)
     _drop_leaflet_defaults(tiles.options)
-    leaflet_map.add_child(tiles, name="basemap")
     figure = leaflet_map.get_root()
     figure.render()
-    # folium's script holds the map, then the tile layer and the line adding it to the map
-    parts = figure.script._children
-    basemap_script = "".join(parts.pop(name).render() for name in list(parts) if name != leaflet_map.get_name())
-    return (Markup(figure.html.render().strip()), Markup(figure.script.render().strip()),
+    map_script = figure.script.render()
+    leaflet_map.add_child(tiles, name="basemap")
+    figure.render()
+    both = figure.script.render()
+    # folium writes the scripts of a map's elements in the order they were added: the basemap's
+    # (the tile layer and the line adding it to the map) follow the map's
+    if not both.startswith(map_script):
+        raise RuntimeError(f"folium {folium.__version__} no longer writes the map's script before its layers'")
+    basemap_script = both[len(map_script):]
+    return (Markup(figure.html.render().strip()), Markup(map_script.strip()),
             Markup(basemap_script.strip()))
 
 
