@@ -245,8 +245,7 @@ function labelRect(point, size, side) {
 
 // The features the view on screen keeps in sight, each with its label: the chapter's highlight,
 // which a chapter switch draws only after the move (see showChapter), so the camera is told it
-// rather than reading it. (A feature the chapter's year holds back has no label: room kept for
-// one costs a little of the view, no more.)
+// rather than reading it (without a feature the chapter's year holds back, see showChapter).
 function highlightItems() {
   const layers = state.viewHighlight.map(featureLayer); // built now if not yet (layers are built lazily)
   measureLabels(state.viewHighlight.filter(function (id, i) { return layers[i]; }));

@@ -19,7 +19,7 @@ const Label = L.Tooltip.extend({
 
 // Every shown label's side, by the camera's rule for them all together: in the order of the
 // highlight and in the part of the map the view was placed in (labelArea), as the camera predicted
-// them. (A feature its chapter's year holds back has no label here; the camera kept room for one.)
+// them. (A feature its chapter's year holds back is not on the map: it has no label.)
 function placeLabels() {
   const labels = state.highlighted.map(function (id) { return state.features[id].getTooltip(); })
     .filter(function (label) { return label instanceof Label && label.isOpen(); });
