@@ -608,3 +608,54 @@ def test_on_the_smallest_phone_every_label_drawn_is_whole_and_apart(built, brows
     assert traffic.errors == []
     page.context.close()
 
+
+# A flight to chapter `id` (not a jump), watched frame by frame until the map comes to rest: every
+# frame's problems with the labels of the chapter's highlight that are drawn — cut by the map's
+# edge, under a cover, over a label before them.
+FLIGHT = """async (id) => {
+    const map = storymap.map, rect = n => n.getBoundingClientRect(), problems = [];
+    const apart = (a, b) => !(Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+                              && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1);
+    const highlight = storymap.data.chapters.find(c => c.id === id).highlight;
+    let frames = 0, done = false;
+    map.once('moveend', () => { done = true; });
+    storymap.goTo(id);
+    while (!done && frames < 600) {
+        await new Promise(resolve => requestAnimationFrame(resolve));
+        frames += 1;
+        const box = rect(map.getContainer());
+        const covers = [...document.querySelectorAll('.sm-bar, .leaflet-control, .sm-legend, .sm-offline')]
+            .filter(n => n.getClientRects().length).map(rect);
+        const labels = highlight.map(f => storymap.feature(f).getTooltip()).filter(t => t && t.isOpen() && t.options.permanent)
+            .map(t => t.getElement()).filter(n => n.getClientRects().length);
+        labels.forEach((n, i) => {
+            const r = rect(n);
+            if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1
+                || !covers.every(c => apart(r, c)) || !labels.slice(0, i).every(m => apart(r, rect(m))))
+                problems.push(`frame ${frames}: ${n.textContent}`);
+        });
+    }
+    return {frames, problems};
+}"""
+
+
+def test_the_labels_keep_apart_and_in_sight_during_a_flight(built, browser):
+    """A chapter's labels open as the map sets off from the chapter before; their sides are decided
+    again at every step of the flight (the zoom changes), so no frame shows them over each other or
+    under a cover (they kept the sides decided where the flight began until it ended)."""
+    url, story = built
+    context = browser.new_context(viewport=PHONES[0])  # motion: the map flies
+    page = context.new_page()
+    traffic = watch(page)
+    page.goto(url)
+    wait_until(page, "window.storymap && storymap.map && storymap.offline")
+    problems, frames = [], 0
+    for start, end in (("crisis", "last-shifts"), ("emscher", "opel")):
+        go(page, start)
+        found = page.evaluate(FLIGHT, end)
+        frames += found["frames"]
+        problems += [f"{start} -> {end}, {p}" for p in found["problems"]]
+    assert frames > 30, "the map flew"
+    assert problems == [], "\n".join(problems)
+    assert traffic.errors == []
+    context.close()

@@ -5,11 +5,12 @@
 // measuring itself: Leaflet's tooltip reads its size when it opens and on every move of the map,
 // and each read lays out the page again — most of the cost of a chapter change with labels.
 // Its side of its point is the camera's rule (labelBoxes) for all the labels shown together: decided
-// again when one opens and when the map zooms or moves (placeLabels), from pixels alone.
+// again when one opens, at every step of a zoom (a flight between chapters too, so the labels keep
+// apart and in sight all the way) and when the map comes to rest (placeLabels), from pixels alone.
 const Label = L.Tooltip.extend({
   onAdd: function (map) {
     L.Tooltip.prototype.onAdd.call(this, map);
-    map.on("moveend", placeLabels); // once: Leaflet does not add the same function twice (a zoom ends with a moveend)
+    map.on("zoom moveend", placeLabels); // once: Leaflet does not add the same function twice
     placeLabels();
   },
   _setPosition: function (pos) {
