@@ -190,24 +190,23 @@ function areaOf(pad) {
 // the camera predicts, decided by the points' pixels, the labels' sizes and the part of the map the
 // view was placed in (`area`, see areaOf) and what the reader sees of the map (`sight`, see
 // sightAt) alone. Each label goes right, left, above or below its point; of all the ways to choose,
-// the rule takes the one that, in this order of importance: hides the fewest labels (a pair that
-// overlaps and a label under a cover or past the map's edge count alike: either is unreadable);
+// the rule takes the one that, in this order of importance: hides the fewest labels (a label is
+// hidden under a cover, past the map's edge or over a label before it: each is unreadable);
 // reaches least far out of the area; covers the fewest other labelled points; and turns the fewest
 // labels from their first choice, towards the middle of the area (so that a label next to a cover,
 // an open legend, runs away from it), then away from it, above, below (between ways equal in all
-// this, the first labels of the highlight have their choice). Labels it cannot keep all in sight
-// and apart are left out by Label (placeLabels), the later ones first. The ways are searched label
-// by label, each first choice first, and a way that can no longer beat the best found is left
-// early; many labels stop after a thousand choices other than a first one (four labels have 340
-// choices in all), at the best found so far: the camera asks the rule a few dozen times for one
-// view.
+// this, the first labels of the highlight have their choice). Label (placeLabels) leaves the hidden
+// ones out. The ways are searched label by label, each first choice first, and a way that can no
+// longer beat the best found is left early; many labels stop after a thousand choices other than a
+// first one (four labels have 340 choices in all), at the best found so far: the camera asks the
+// rule a few dozen times for one view.
 
 // Leaflet's classes (leaflet-tooltip-right ...), each with where its label's box has the point, as
 // a share of the box's width and height (the gap between them included).
 const LABEL_SIDES = { right: [0, 0.5], left: [1, 0.5], top: [0.5, 1], bottom: [0.5, 0] };
 
 // The labels' boxes, in the order of `points` (`area` and `sight` in the same frame of pixels),
-// and their cost (the first: how many pairs overlap and labels are out of sight).
+// each `hidden` or not, and their cost (the first: how many are hidden).
 function labelBoxes(points, sizes, area, sight) {
   const split = (area.left + area.right) / 2, boxes = [];
   let best = null, tries = 1000;
@@ -217,8 +216,11 @@ function labelBoxes(points, sizes, area, sight) {
     (points[i].x < split ? ["right", "left", "top", "bottom"] : ["left", "right", "top", "bottom"]).forEach(function (side, choice) {
       if (choice && tries-- <= 0) return;
       const rect = labelRect(points[i], sizes[i], side);
+      // Hidden: past the map's edge, or over a cover or a label before it that is not hidden itself.
+      rect.hidden = !within(rect, sight.box) || sight.rects.concat(boxes.filter(function (box) { return box && !box.hidden; }))
+        .some(function (other) { return overlaps(rect, other); });
       const next = [
-        cost[0] + boxes.filter(function (box) { return box && overlaps(box, rect); }).length + !seenIn(rect, sight),
+        cost[0] + rect.hidden,
         Math.max(cost[1], beyond(rect, area)),
         cost[2] + points.filter(function (p, j) { return j !== i && overlaps(rect, { left: p.x, right: p.x, top: p.y, bottom: p.y }); }).length,
         cost[3] + choice,
@@ -236,11 +238,6 @@ function labelBoxes(points, sizes, area, sight) {
 function lessThan(a, b) {
   const i = a.findIndex(function (value, j) { return value !== b[j]; });
   return i >= 0 && a[i] < b[i];
-}
-
-// Whether `rect` lies inside the map and clear of everything over it (`sight`, see sightAt).
-function seenIn(rect, sight) {
-  return within(rect, sight.box) && sight.rects.every(function (cover) { return !overlaps(rect, cover); });
 }
 
 // The map's box and what covers it, in a frame of pixels where the map's top left corner is `origin`.

@@ -25,13 +25,12 @@ function placeLabels() {
   const labels = state.highlighted.map(function (id) { return state.features[id].getTooltip(); })
     .filter(function (label) { return label instanceof Label && label.isOpen(); });
   const sizes = measureLabels(labels.map(function (label) { return label._source.feature.id; })); // done already, unless the highlight was not set by a chapter
-  const sight = sightAt(L.point(0, 0));
-  const boxes = labelBoxes(labels.map(function (label) { return state.map.latLngToContainerPoint(label._latlng); }), sizes, labelArea, sight).boxes;
+  const boxes = labelBoxes(labels.map(function (label) { return state.map.latLngToContainerPoint(label._latlng); }), sizes, labelArea, sightAt(L.point(0, 0))).boxes;
   labels.forEach(function (label, i) {
     for (const side in LABEL_SIDES) label._container.classList.toggle("leaflet-tooltip-" + side, side === boxes[i].side);
     // Where the map has no room for it (the camera looked for a view that has), a label is left out
     // rather than drawn under a cover or over a label before it; its place stays highlighted.
-    label._container.hidden = !seenIn(boxes[i], sight) || boxes.slice(0, i).some(function (box, j) { return !labels[j]._container.hidden && overlaps(box, boxes[i]); });
+    label._container.hidden = boxes[i].hidden;
   });
 }
 
