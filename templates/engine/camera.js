@@ -188,13 +188,15 @@ function areaOf(pad) {
 
 // ---- the side of its point each label takes: one rule for the labels Label draws and for those
 // the camera predicts, decided by the points' pixels, the labels' sizes and the part of the map the
-// view was placed in (`area`, see areaOf) alone. Each label goes right, left, above or below its
-// point; of all the ways to choose, the rule takes the one that, in this order of importance:
-// overlaps the fewest pairs of labels; reaches least far out of the area; covers the fewest other
-// labelled points; and turns the fewest labels from their first choice, towards the middle of the
-// area (so that a label next to a cover, an open legend, runs away from it), then away from it,
-// above, below (between ways equal in all this, the first labels of the highlight have their
-// choice). The ways are searched label by label, each first choice first, and a way that can no
+// view was placed in (`area`, see areaOf) and what the reader sees of the map (`sight`, see
+// sightAt) alone. Each label goes right, left, above or below its point; of all the ways to choose,
+// the rule takes the one that, in this order of importance: hides the fewest labels (a label is
+// hidden under a cover, past the map's edge or over a label before it: each is unreadable);
+// reaches least far out of the area; covers the fewest other labelled points; and turns the fewest
+// labels from their first choice, towards the middle of the area (so that a label next to a cover,
+// an open legend, runs away from it), then away from it, above, below (between ways equal in all
+// this, the first labels of the highlight have their choice). Label (placeLabels) leaves the hidden
+// ones out. The ways are searched label by label, each first choice first, and a way that can no
 // longer beat the best found is left early; many labels stop after a thousand choices other than a
 // first one (four labels have 340 choices in all), at the best found so far: the camera asks the
 // rule a few dozen times for one view.
@@ -203,9 +205,9 @@ function areaOf(pad) {
 // a share of the box's width and height (the gap between them included).
 const LABEL_SIDES = { right: [0, 0.5], left: [1, 0.5], top: [0.5, 1], bottom: [0.5, 0] };
 
-// The labels' boxes, in the order of `points` (`area` in the same frame of pixels), and their cost
-// (the first: how many pairs overlap).
-function labelBoxes(points, sizes, area) {
+// The labels' boxes, in the order of `points` (`area` and `sight` in the same frame of pixels),
+// each `hidden` or not, and their cost (the first: how many are hidden).
+function labelBoxes(points, sizes, area, sight) {
   const split = (area.left + area.right) / 2, boxes = [];
   let best = null, tries = 1000;
   const place = function (i, cost) {
@@ -214,8 +216,11 @@ function labelBoxes(points, sizes, area) {
     (points[i].x < split ? ["right", "left", "top", "bottom"] : ["left", "right", "top", "bottom"]).forEach(function (side, choice) {
       if (choice && tries-- <= 0) return;
       const rect = labelRect(points[i], sizes[i], side);
+      // Hidden: past the map's edge, or over a cover or a label before it that is not hidden itself.
+      rect.hidden = !within(rect, sight.box) || sight.rects.concat(boxes.filter(function (box) { return box && !box.hidden; }))
+        .some(function (other) { return overlaps(rect, other); });
       const next = [
-        cost[0] + boxes.filter(function (box) { return box && overlaps(box, rect); }).length,
+        cost[0] + rect.hidden,
         Math.max(cost[1], beyond(rect, area)),
         cost[2] + points.filter(function (p, j) { return j !== i && overlaps(rect, { left: p.x, right: p.x, top: p.y, bottom: p.y }); }).length,
         cost[3] + choice,
@@ -235,6 +240,14 @@ function lessThan(a, b) {
   return i >= 0 && a[i] < b[i];
 }
 
+// The map's box and what covers it, in a frame of pixels where the map's top left corner is `origin`.
+function sightAt(origin) {
+  const seen = coverRects(), at = function (r) {
+    return { left: r.left + origin.x, right: r.right + origin.x, top: r.top + origin.y, bottom: r.bottom + origin.y };
+  };
+  return { box: at({ left: 0, top: 0, right: seen.width, bottom: seen.height }), rects: seen.rects.map(at) };
+}
+
 // A label's box on `side` of its point (with Leaflet's gap between them); the CSS places it so.
 function labelRect(point, size, side) {
   const at = LABEL_SIDES[side], across = at[1] === 0.5;
@@ -245,8 +258,7 @@ function labelRect(point, size, side) {
 
 // The features the view on screen keeps in sight, each with its label: the chapter's highlight,
 // which a chapter switch draws only after the move (see showChapter), so the camera is told it
-// rather than reading it. (A feature the chapter's year holds back has no label: room kept for
-// one costs a little of the view, no more.)
+// rather than reading it (without a feature the chapter's year holds back, see showChapter).
 function highlightItems() {
   const layers = state.viewHighlight.map(featureLayer); // built now if not yet (layers are built lazily)
   measureLabels(state.viewHighlight.filter(function (id, i) { return layers[i]; }));
@@ -306,17 +318,22 @@ function placeAt(bounds, labels, zoom, pad) {
       top: centre.y - size.y / 2 + pad.topLeft[1] - spare, bottom: centre.y + size.y / 2 - pad.bottomRight[1] + spare,
     };
   };
-  const boxes = function (centre) { return labelBoxes(points, sizes, area(centre, margin)); };
-  let centre = shapes.getCenter().subtract(offset);
-  for (let pass = 0; pass < 2 && labels.length; pass += 1) {
-    const content = L.bounds(shapes.min, shapes.max);
-    boxes(centre).boxes.forEach(function (r) { content.extend(L.point(r.left, r.top)).extend(L.point(r.right, r.bottom)); });
+  const boxes = function (centre) { return labelBoxes(points, sizes, area(centre, margin), sightAt(centre.subtract(size.divideBy(2)))); };
+  // The centre found without the labels, then twice with them (each time for where they took their
+  // sides); of these, the last that hides the fewest labels.
+  let centre = shapes.getCenter().subtract(offset), placed = null;
+  for (let pass = 0; pass < 3; pass += 1) {
+    const found = boxes(centre), content = L.bounds(shapes.min, shapes.max);
+    found.centre = centre;
+    if (!placed || found.cost[0] <= placed.cost[0]) placed = found;
+    found.boxes.forEach(function (r) { content.extend(L.point(r.left, r.top)).extend(L.point(r.right, r.bottom)); });
     centre = keepShapes(content.getCenter().subtract(offset), shapes, size, pad);
   }
-  // How far out, with a pixel's tolerance; labels that overlap are as bad as it gets (any view
-  // where they do not is better).
-  const placed = boxes(centre);
-  const over = placed.cost[0] ? Infinity : placed.boxes.reduce(function (most, r) { return Math.max(most, beyond(r, area(centre, margin + 1))); },
+  centre = placed.centre;
+  // How far out, with a pixel's tolerance. A view that hides labels (overlapped, or out of sight)
+  // is measured by how many it hides alone, as farther out than any view reaches: a lower zoom is
+  // taken only where it hides fewer (zooming out further, the places shrink for no label gained).
+  const over = placed.cost[0] ? placed.cost[0] * 1e5 : placed.boxes.reduce(function (most, r) { return Math.max(most, beyond(r, area(centre, margin + 1))); },
     beyond({ left: shapes.min.x, right: shapes.max.x, top: shapes.min.y, bottom: shapes.max.y }, area(centre, 1)));
   return { center: map.unproject(centre, zoom), zoom: zoom, over: over };
 }
@@ -371,12 +388,9 @@ function clearAt(items, centre, zoom, seen, area) {
   const at = function (latlng) { return map.project(latlng, zoom).subtract(origin); };
   const inside = { left: margin - room, top: margin - room, right: seen.width - margin + room, bottom: seen.height - margin + room };
   const clear = function (rect) { return seen.rects.every(function (cover) { return !overlaps(rect, cover); }); };
-  const labels = labelBoxes(items.map(function (item) { return at(item.label.at); }),
-    items.map(function (item) { return item.label.size; }), area);
   // A label needs no margin of its own: inside the map and clear of what covers it.
-  return !labels.cost[0] && labels.boxes.every(function (rect) {
-    return within(rect, { left: 0, top: 0, right: seen.width, bottom: seen.height }) && clear(rect);
-  }) && items.every(function (item) {
+  return !labelBoxes(items.map(function (item) { return at(item.label.at); }),
+    items.map(function (item) { return item.label.size; }), area, sightAt(L.point(0, 0))).cost[0] && items.every(function (item) {
     const sw = at(item.bounds.getSouthWest()), ne = at(item.bounds.getNorthEast());
     const shape = { left: sw.x - room, right: ne.x + room, top: ne.y - room, bottom: sw.y + room };
     return within(shape, inside) && clear(shape);

@@ -45,9 +45,10 @@ function showOverview(instant) {
   setHighlight([]);
 }
 
+// The camera keeps in sight only the highlighted features the chapter's year shows.
 function showChapter(chapter, instant) {
   showLegend(chapter.layers);
-  moveTo(chapter.view, instant, chapter.highlight);
+  moveTo(chapter.view, instant, chapter.highlight.filter(function (id) { return shownIn(id, chapter.year); }));
   showOnly(chapter.layers, chapter.opacity, undefined, instant);
   setYear(chapter.year);
   setHighlight(chapter.highlight); // after the move: a label takes its side from where the map now looks

@@ -5,11 +5,12 @@
 // measuring itself: Leaflet's tooltip reads its size when it opens and on every move of the map,
 // and each read lays out the page again — most of the cost of a chapter change with labels.
 // Its side of its point is the camera's rule (labelBoxes) for all the labels shown together: decided
-// again when one opens and when the map zooms or moves (placeLabels), from pixels alone.
+// again when one opens, at every step of a zoom (a flight between chapters too, so the labels keep
+// apart and in sight all the way) and when the map comes to rest (placeLabels), from pixels alone.
 const Label = L.Tooltip.extend({
   onAdd: function (map) {
     L.Tooltip.prototype.onAdd.call(this, map);
-    map.on("moveend", placeLabels); // once: Leaflet does not add the same function twice (a zoom ends with a moveend)
+    map.on("zoom moveend", placeLabels); // once: Leaflet does not add the same function twice
     placeLabels();
   },
   _setPosition: function (pos) {
@@ -19,14 +20,17 @@ const Label = L.Tooltip.extend({
 
 // Every shown label's side, by the camera's rule for them all together: in the order of the
 // highlight and in the part of the map the view was placed in (labelArea), as the camera predicted
-// them. (A feature its chapter's year holds back has no label here; the camera kept room for one.)
+// them. (A feature its chapter's year holds back is not on the map: it has no label.)
 function placeLabels() {
   const labels = state.highlighted.map(function (id) { return state.features[id].getTooltip(); })
     .filter(function (label) { return label instanceof Label && label.isOpen(); });
   const sizes = measureLabels(labels.map(function (label) { return label._source.feature.id; })); // done already, unless the highlight was not set by a chapter
-  const boxes = labelBoxes(labels.map(function (label) { return state.map.latLngToContainerPoint(label._latlng); }), sizes, labelArea).boxes;
+  const boxes = labelBoxes(labels.map(function (label) { return state.map.latLngToContainerPoint(label._latlng); }), sizes, labelArea, sightAt(L.point(0, 0))).boxes;
   labels.forEach(function (label, i) {
     for (const side in LABEL_SIDES) label._container.classList.toggle("leaflet-tooltip-" + side, side === boxes[i].side);
+    // Where the map has no room for it (the camera looked for a view that has), a label is left out
+    // rather than drawn under a cover or over a label before it; its place stays highlighted.
+    label._container.hidden = boxes[i].hidden;
   });
 }
 

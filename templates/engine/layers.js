@@ -282,6 +282,12 @@ function existsIn(pair, year) {
   return pair[0] !== null && pair[0] <= year && (pair[1] === null || year <= pair[1]);
 }
 
+// Whether feature `id` is on the map in `year` (null: every feature is).
+function shownIn(id, year) {
+  const layerDef = state.layerOf[id];
+  return year === null || !layerDef.years || existsIn(layerDef.years[layerDef.data.features.indexOf(featureData(id))], year);
+}
+
 // A built layer keeps the features that exist in `year` (all of them for null).
 function filterByYear(layerDef, year) {
   const group = state.layers[layerDef.id];
