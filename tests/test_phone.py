@@ -185,6 +185,33 @@ def test_the_legend_starts_folded_on_a_phone_and_open_on_a_wide_screen(built, br
     page.context.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_an_open_legend_leaves_the_zoom_buttons_and_the_notice_free_on_the_smallest_phone(built, browser, lang):
+    """On a 360 × 640 phone the open legend of a chapter with many layers is taller than the map
+    leaves below the zoom buttons: it stops below them, clear of the offline notice beside them,
+    and its list scrolls instead."""
+    url, story = built
+    page, traffic = open_story(browser, url, PHONES[1], lang)
+    wait_until(page, "storymap.offline")
+    page.click(".sm-legend-toggle")
+    rect = "(s => { const r = document.querySelector(s).getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })"
+    problems, scrolled = [], 0
+    for chapter in story.chapters:
+        go(page, chapter.id)
+        found = page.evaluate(f"""() => ({{legend: {rect}('.sm-legend'), zoom: {rect}('.leaflet-control-zoom'),
+            notice: {rect}('.sm-offline:not([hidden])'), map: {rect}('.sm-map'),
+            scrolls: (l => l.scrollHeight > l.clientHeight)(document.getElementById('sm-legend-body'))}})""")
+        problems += [f"{chapter.id}: the legend covers {what}" for what in ("zoom", "notice")
+                     if overlap(found["legend"], found[what], tolerance=0)]
+        if found["legend"]["top"] < found["map"]["top"]:
+            problems.append(f"{chapter.id}: the legend reaches above the map")
+        scrolled += found["scrolls"]
+    assert problems == [], "\n".join(problems)
+    assert scrolled, "no chapter's legend is long enough to scroll here: the test checks nothing"
+    assert traffic.errors == []
+    page.context.close()
+
+
 def test_the_legend_causes_no_layout_shift_on_a_phone(built, browser):
     url, _ = built
     context = browser.new_context(viewport=PHONES[0], reduced_motion="reduce")
