@@ -438,23 +438,23 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
     print_css = _asset("print.css")
     if handout:
         # Static: no script at all; the print style sheet is the screen style too.
-        map_html, scripts, styles = Markup(""), [], [_asset("storymap.css"), print_css]
+        map_html, first_scripts, scripts, styles = Markup(""), [], [], [_asset("storymap.css"), print_css]
         head_script = None
     else:
         map_html, map_script, basemap_script = _map_parts(story)
         head_script = _asset("head.js")
         # Inline code is rendered here, not in the template, so that the CSP can name its exact hashes.
-        scripts = [
+        # After the first chapter (page.html.j2): what the first view needs — Leaflet, the engine
+        # and folium's map script, its template's indentation and blank lines minified away; the
+        # engine runs it at once, and the basemap's part once the first view's layers are drawn
+        # (engine/start.js). The mode scripts, which wire the whole page, come last.
+        first_scripts = [
             _inline(leaflet_js, "leaflet.js"),
             _engine(),
-            _asset("explore.js"),
-            _asset("present.js"),
-            # folium's map script, its template's indentation and blank lines minified away; the
-            # engine runs it once the story's text is painted, and the basemap's part once the
-            # first view's layers are drawn (engine/start.js)
             _inline(rjsmin.jsmin(f"window.storymap.start(function () {{\n{map_script}\nreturn {MAP_NAME};\n}}, "
                                  f"function ({MAP_NAME}) {{\n{basemap_script}\n}});\n"), "map"),
         ]
+        scripts = [_asset("explore.js"), _asset("present.js")]
         if dev_build is not None:
             scripts.append(_reload_script(dev_build))
         styles = [_inline(leaflet_css, "leaflet.css"), _asset("storymap.css")]
@@ -472,10 +472,11 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         qr=_qr_svg(story.url),
         data=script_json(page_data(story)),
         head_script=head_script,
+        first_scripts=first_scripts,
         scripts=scripts,
         styles=styles,
         print_css=None if handout else print_css,
-        csp=content_security_policy(([head_script] if head_script else []) + scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
+        csp=content_security_policy(([head_script] if head_script else []) + first_scripts + scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
                                     dev=dev_build is not None, own_images=image_files is not None),
     )
     return Page(html, image_files or {})

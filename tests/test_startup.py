@@ -97,6 +97,38 @@ def test_the_page_does_not_shift_while_it_arrives(site, browser):
             context.close()
 
 
+def test_the_first_view_is_drawn_before_the_rest_of_the_page_arrives(site, browser):
+    """Over a slow network the map and the first view's layers appear with the first screen's text
+    (the header, the intro, the first chapter), not once the whole page has arrived: the page is
+    served in two parts, cut before the second chapter. The engine answers the API
+    (storymap:ready) once the rest has arrived, and the chapters then work."""
+    out, story = site
+    html = (out / "index.html").read_bytes()
+    chapter = b'<section class="sm-chapter"'
+    second_chapter = html.index(chapter, html.index(chapter) + 1)
+    every = [layer.id for layer in story.layers]
+    with served_in_two_parts(html, second_chapter) as (url, rest):
+        context = browser.new_context(viewport=WIDE)
+        page = context.new_page()
+        traffic = watch(page)
+        page.route(url, lambda route: route.continue_())
+        page.goto(url, wait_until="commit")
+        wait_until(page, "document.documentElement.classList.contains('sm-first-view')")
+        drawn = page.evaluate("""() => ({visible: storymap.visibleLayers(), map: storymap.map,
+          shapes: document.querySelectorAll('.sm-map .leaflet-map-pane path, .sm-map .leaflet-map-pane canvas').length,
+          chapters: document.querySelectorAll('.sm-chapter').length})""")
+        assert drawn["chapters"] == 1, "the test should see the page before the rest arrived"
+        assert drawn["visible"] == every and drawn["shapes"] > 0
+        assert drawn["map"] is None, "storymap.map stays null until storymap:ready"
+        assert page.locator("#sm-legend").is_visible() and page.locator(".sm-intro h1").first.is_visible()
+        rest()
+        wait_until(page, "window.storymap.map !== null")
+        page.evaluate("(id) => storymap.goTo(id, {instant: true})", story.chapters[-1].id)
+        assert page.evaluate("() => storymap.active") == story.chapters[-1].id
+        assert traffic.other == [url] and traffic.errors == []
+        context.close()
+
+
 def test_without_javascript_the_readable_page_stays(built, browser):
     url, _ = built
     context = browser.new_context(java_script_enabled=False, viewport=WIDE)
@@ -291,7 +323,8 @@ FIRST_TILE = """
 window.__atFirstTile = null;
 new MutationObserver(function (changes, observer) {
   if (!document.querySelector('.leaflet-tile')) return;
-  window.__atFirstTile = window.storymap && storymap.map ? storymap.visibleLayers().length : 0;
+  // (the first view, and so the basemap, may come before storymap:ready, when storymap.map is set)
+  window.__atFirstTile = window.storymap && storymap.data ? storymap.visibleLayers().length : 0;
   observer.disconnect();
 }).observe(document, {childList: true, subtree: true});
 """

@@ -26,7 +26,7 @@ function provide(mode, implementations) {
 }
 
 const api = Object.freeze({
-  get map() { return state.map; },
+  get map() { return ready ? state.map : null; },
   get layers() { return allLayers(); },
   get chapters() { return state.chapters; },
   get active() { return state.active >= 0 ? state.data.chapters[state.active].id : null; },

@@ -65,6 +65,13 @@ function nextTask(fn) {
   channel.port2.postMessage(null);
 }
 
+// The first view's steps: before the parser's next piece of the page, where the browser can
+// say so (scheduler.postTask), so that the layers are drawn while the chapters are still arriving.
+function firstTask(fn) {
+  if (window.scheduler && scheduler.postTask) scheduler.postTask(fn, { priority: "user-blocking" });
+  else nextTask(fn);
+}
+
 function whenIdle(fn) {
   if (window.requestIdleCallback) requestIdleCallback(function () { fn(); }, { timeout: IDLE_TIMEOUT_MS });
   else setTimeout(fn, IDLE_TIMEOUT_MS / 10);

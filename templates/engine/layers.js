@@ -251,14 +251,14 @@ function showOnly(ids, opacities, onShown, instant) {
   shown.forEach(function (id) {
     steps.push(function () { layerGroup(id); }, function () { show(id); });
   });
-  nextTask(function next() {
+  firstTask(function next() {
     if (run !== showing) {
       onShown(); // a newer view has taken this one's place: what waited for this one goes on
       return;
     }
     const began = performance.now();
     while (steps.length && performance.now() - began < STEP_BUDGET_MS) steps.shift()();
-    if (steps.length) nextTask(next);
+    if (steps.length) firstTask(next);
     else onShown();
   });
 }

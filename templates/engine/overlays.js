@@ -28,7 +28,6 @@ function watchOverlays() {
     });
   }
   syncLegend();
-  watchCovers();
   whenIdle(measureAllLabels);
   document.querySelectorAll("[data-sm-dismiss]").forEach(function (button) {
     button.addEventListener("click", dismissNotice);

@@ -4,12 +4,7 @@
 function setLanguage(lang) {
   if (state.data.languages.indexOf(lang) === -1) return;
   state.language = lang;
-  document.documentElement.lang = lang;
-  document.querySelectorAll("[data-sm-lang]").forEach(function (node) {
-    const other = node.getAttribute("data-sm-lang") !== lang;
-    if (node instanceof SVGElement) node.setAttribute("display", other ? "none" : "inline"); // SVG has no `hidden`
-    else node.hidden = other;
-  });
+  showLanguage();
   document.querySelectorAll("[data-sm-set-lang]").forEach(function (button) {
     button.setAttribute("aria-pressed", String(button.getAttribute("data-sm-set-lang") === lang));
   });
@@ -23,6 +18,17 @@ function setLanguage(lang) {
   if (lang === state.data.languages[0]) url.searchParams.delete("lang");
   else url.searchParams.set("lang", lang);
   replaceUrl(url.pathname + url.search + url.hash);
+}
+
+// Every text of the page parsed so far in the reader's language only.
+function showLanguage() {
+  const lang = state.language;
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-sm-lang]").forEach(function (node) {
+    const other = node.getAttribute("data-sm-lang") !== lang;
+    if (node instanceof SVGElement) node.setAttribute("display", other ? "none" : "inline"); // SVG has no `hidden`
+    else node.hidden = other;
+  });
 }
 
 function offlineNotice(show) {
