@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +30,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__, compact, images
-from .load import UI_TEXT
+from .errors import StoryError
+from .load import TEMPLATES_DIR, UI_TEXT
 from .figures import Figures
 from .layout import LAYOUT, media_css
 from .model import Chapter, Layer, Story, property_text
@@ -287,6 +289,11 @@ def _leaflet() -> tuple[str, str]:
     return js, root.joinpath("leaflet.css").read_text("utf-8")
 
 
+def page_environment(overrides: dict[str, str]) -> jinja2.Environment:
+    """The templates a story's page is rendered with: its own `overrides` (name -> source) first."""
+    return _environment(overrides)
+
+
 def _environment(overrides: dict[str, str] | None = None, prepared: dict[str, images.Prepared] | None = None,
                  image_files: dict[str, bytes] | None = None) -> jinja2.Environment:
     """Templates: the story's own (`overrides`, name -> source, read when the story was loaded)
@@ -479,4 +486,16 @@ def render_page(story: Story, handout: bool = False, dev_build: int | None = Non
         csp=content_security_policy(([head_script] if head_script else []) + first_scripts + scripts, styles + ([] if handout else [print_css]), story.basemap["url"],
                                     dev=dev_build is not None, own_images=image_files is not None),
     )
+    if "page.html.j2" in story.templates:
+        _check_own_page(html, first_scripts + scripts)
     return Page(html, image_files or {})
+
+
+def _check_own_page(html: str, scripts: list[str]) -> None:
+    """A story's own page.html.j2 must write every script of the page, or the page does not start."""
+    if all(f"<script>{script}</script>" in html for script in scripts):
+        return
+    raise StoryError.at("leaves out scripts the page needs (first_view() after the first chapter, and the "
+                        "scripts at the end of <body>): without them the page does not start; start from "
+                        "storymap's own page.html.j2 and keep what it writes there",
+                        Path(TEMPLATES_DIR) / "page.html.j2")

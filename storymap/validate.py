@@ -14,15 +14,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
+import jinja2
+import jinja2.meta
 import jsonschema
 import numpy as np
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from . import images, model, styles, theme
+from . import images, model, render, styles, theme
 from .errors import Problem, StoryError
-from .load import ACCURACY_LEVELS, OUTPUT_CRS, DataFile, Document, StoryFiles, feature_id
+from .load import ACCURACY_LEVELS, OUTPUT_CRS, TEMPLATES_DIR, DataFile, Document, StoryFiles, feature_id
 
 __all__ = [
     "GEOMETRY_TYPES",
@@ -556,12 +558,41 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
             chapters[key] = doc
     if files.glossary is not None:
         problems += schema_problems(files.glossary, "glossary")
+    problems += template_problems(files.templates, files.root / TEMPLATES_DIR)
     problems += [Problem("chapter file is not listed under 'chapters' in story.yml and is left out", path,
                          level="warning") for path in files.unlisted]
     if story_ok:
         problems += short_title_problems(files.story, files.languages)
         problems += _across_files(files, layer_docs, sound, chapters)
     return sound, problems
+
+
+# What a story's own page.html.j2 must write for the page to work, as storymap's own does.
+PAGE_NEEDS = {
+    "first_scripts": "the story's data, Leaflet and the engine (storymap's page.html.j2 writes them with "
+                     "first_view() after the first chapter)",
+    "scripts": "the explore and presentation scripts (the loop at the end of <body>)",
+    "csp": "the page's Content-Security-Policy (the <meta> at the top of <head>)",
+}
+
+
+def template_problems(templates: dict[str, str], folder: Path) -> list[Problem]:
+    """A story's template overrides (name -> source) that jinja2 cannot read, and a page.html.j2
+    that leaves out what the page needs to start: found by `check`, before anything is rendered."""
+    problems, environment = [], render.page_environment(templates)
+    for name, source in templates.items():
+        try:
+            parsed = environment.parse(source)
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(Problem(f"not a template jinja2 can read: {error.message}", folder / name,
+                                    str(error.lineno)))
+            continue
+        if name == "page.html.j2":
+            used = jinja2.meta.find_undeclared_variables(parsed)
+            problems += [Problem(f"never writes `{variable}`, {what}: without it the page does not work; start from "
+                                 "storymap's own page.html.j2 and keep what it writes there", folder / name)
+                         for variable, what in PAGE_NEEDS.items() if variable not in used]
+    return problems
 
 
 def short_title_problems(story: Document, languages: list[str]) -> list[Problem]:

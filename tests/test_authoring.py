@@ -213,6 +213,36 @@ def test_theme_template_override_and_images(scaffold: Path, tmp_path: Path):
     assert 'alt="The pit head in 1960"' in html
 
 
+def test_a_template_jinja2_cannot_read_is_named_with_its_line(scaffold: Path):
+    write(scaffold / "templates/footer_extra.html.j2", "<p>Imprint</p>\n<p>{{ story.title[lang] </p>\n")
+    result = run("check", str(scaffold))
+    assert result.exit_code == 1
+    assert "templates/footer_extra.html.j2:2: not a template jinja2 can read: unexpected '/'" in result.output
+    assert "internal error" not in result.output
+
+
+def test_an_own_page_template_that_leaves_out_the_page_s_scripts_is_refused(scaffold: Path, tmp_path: Path):
+    """A story's page.html.j2 copied from an older storymap, or edited, that does not write the
+    scripts the page starts with: the page would show and never start. `check` finds a template that
+    never writes them; the build, one that has them but does not call first_view(); the site
+    written before stays as it was."""
+    out = tmp_path / "site"
+    assert run("build", str(scaffold), "-o", str(out)).exit_code == 0
+    before = (out / "index.html").read_bytes()
+    own = (REPO / "templates/page.html.j2").read_text()
+    write(scaffold / "templates/page.html.j2", own.replace("first_scripts", "scripts_of_old"))
+    result = run("check", str(scaffold))
+    assert result.exit_code == 1 and "templates/page.html.j2: never writes `first_scripts`" in result.output
+    uncalled = re.sub(r"\{\{ first_view\(\) \}\}", "", own)
+    assert uncalled != own
+    write(scaffold / "templates/page.html.j2", uncalled)
+    result = run("build", str(scaffold), "-o", str(out))
+    assert result.exit_code == 1 and "templates/page.html.j2: leaves out scripts the page needs" in result.output
+    assert (out / "index.html").read_bytes() == before
+    write(scaffold / "templates/page.html.j2", own)  # storymap's own, as a story's: builds
+    assert run("build", str(scaffold), "-o", str(out)).exit_code == 0
+
+
 def _png_claiming(width: int, height: int) -> bytes:
     """The 1×1 PNG with a header that claims another size (a decompression bomb's calling card)."""
     header = b"IHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big") + PNG[24:29]
