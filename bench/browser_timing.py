@@ -110,6 +110,7 @@ def _startup_summary(loads: list[dict]) -> dict:
             "longest_ms": spread([max((t.wall_ms for t in load["long"]), default=0.0) for load in loads]),
             "cpu_ms": spread([sum(t.cpu_ms for t in load["tasks"]) for load in loads]),
             "longest_cpu_ms": spread([max((t.cpu_ms for t in load["tasks"]), default=0.0) for load in loads]),
+            "loads_with_long": sum(1 for load in loads if load["long"]),
             "median_load": [t.describe() for t in middle["long"]]}
 
 

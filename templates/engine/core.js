@@ -65,8 +65,9 @@ function nextTask(fn) {
   channel.port2.postMessage(null);
 }
 
-// The first view's steps: before the parser's next piece of the page, where the browser can
-// say so (scheduler.postTask), so that the layers are drawn while the chapters are still arriving.
+// The steps that draw the layers a reader waits for (the first view's, a chapter's): before other
+// work where the browser can say so (scheduler.postTask) — the first view's before the parser's
+// next piece of the page, so that its layers are drawn while the chapters are still arriving.
 function firstTask(fn) {
   if (window.scheduler && scheduler.postTask) scheduler.postTask(fn, { priority: "user-blocking" });
   else nextTask(fn);
