@@ -106,7 +106,7 @@ def timing_section(t: dict) -> list[str]:
              row("the most CPU one task took, ms", "longest_cpu_ms"),
              f"| time to ready, median ms | {ready['storymap']:.0f} | {ready['folium']:.0f} | | "
              f"{ready['storymap'] / ready['folium']:.2f} |",
-             f"| chapter switch, mean ms | {switch['storymap']:.1f} | {switch['folium']:.1f} | | "
+             f"| chapter switch, mean ms (median of {browser_timing.SWITCH_PAIRS} runs) | {switch['storymap']:.1f} | {switch['folium']:.1f} | | "
              f"{switch_ratio:.2f} |", "",
              f"- First view's layers painted ≤ {PAINT_RATIO_TARGET}× folium's: {check(paint_ratio <= PAINT_RATIO_TARGET)}; "
              f"no task over 50 ms until then: {check(ours['long_tasks']['max'] == 0)}; chapter switch ≤ "
