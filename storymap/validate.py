@@ -569,10 +569,10 @@ def validate_story(files: StoryFiles) -> tuple[set[str], list[Problem]]:
 
 # What a story's own page.html.j2 must write for the page to work, as storymap's own does.
 PAGE_NEEDS = {
-    "first_scripts": "the story's data, Leaflet and the engine (storymap's page.html.j2 writes them with "
-                     "first_view() after the first chapter)",
+    "first_scripts": "Leaflet and the engine (storymap's page.html.j2 writes them with first_view() "
+                     "after the first chapter)",
     "scripts": "the explore and presentation scripts (the loop at the end of <body>)",
-    "csp": "the page's Content-Security-Policy (the <meta> at the top of <head>)",
+    "data": "the story's layers and chapters for the engine (the JSON script in first_view())",
 }
 
 
