@@ -176,14 +176,20 @@ function labelAnchor(layer) {
   return layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
 }
 
+// The part of the map `pad` leaves free on a map whose middle is at `centre` (in any frame of
+// pixels), `spare` pixels larger on each side.
+function paddedArea(centre, pad, spare) {
+  const size = state.map.getSize();
+  return {
+    left: centre.x - size.x / 2 + pad.topLeft[0] - spare, right: centre.x + size.x / 2 - pad.bottomRight[0] + spare,
+    top: centre.y - size.y / 2 + pad.topLeft[1] - spare, bottom: centre.y + size.y / 2 - pad.bottomRight[1] + spare,
+  };
+}
+
 // The part of the map `pad` leaves free, without the fit margin (map pixels): what covers the map
 // is all a label has to keep clear of.
 function areaOf(pad) {
-  const margin = state.data.camera.fit_margin, size = state.map.getSize();
-  return {
-    left: pad.topLeft[0] - margin, top: pad.topLeft[1] - margin,
-    right: size.x - pad.bottomRight[0] + margin, bottom: size.y - pad.bottomRight[1] + margin,
-  };
+  return paddedArea(state.map.getSize().divideBy(2), pad, state.data.camera.fit_margin);
 }
 
 // ---- the side of its point each label takes: one rule for the labels Label draws and for those
@@ -309,16 +315,9 @@ function placeAt(bounds, labels, zoom, pad) {
   const shapes = L.bounds(map.project(bounds.getSouthWest(), zoom), map.project(bounds.getNorthEast(), zoom));
   const points = labels.map(function (label) { return map.project(label.at, zoom); });
   const sizes = labels.map(function (label) { return label.size; });
-  // The padded part of the map around `centre`, `spare` pixels larger on each side; a label needs
-  // no margin of its own: it only has to be clear of what covers the map.
+  // A label needs no margin of its own: it only has to be clear of what covers the map.
   const margin = state.data.camera.fit_margin;
-  const area = function (centre, spare) {
-    return {
-      left: centre.x - size.x / 2 + pad.topLeft[0] - spare, right: centre.x + size.x / 2 - pad.bottomRight[0] + spare,
-      top: centre.y - size.y / 2 + pad.topLeft[1] - spare, bottom: centre.y + size.y / 2 - pad.bottomRight[1] + spare,
-    };
-  };
-  const boxes = function (centre) { return labelBoxes(points, sizes, area(centre, margin), sightAt(centre.subtract(size.divideBy(2)))); };
+  const boxes = function (centre) { return labelBoxes(points, sizes, paddedArea(centre, pad, margin), sightAt(centre.subtract(size.divideBy(2)))); };
   // The centre found without the labels, then twice with them (each time for where they took their
   // sides); of these, the last that hides the fewest labels.
   let centre = shapes.getCenter().subtract(offset), placed = null;
@@ -333,8 +332,8 @@ function placeAt(bounds, labels, zoom, pad) {
   // How far out, with a pixel's tolerance. A view that hides labels (overlapped, or out of sight)
   // is measured by how many it hides alone, as farther out than any view reaches: a lower zoom is
   // taken only where it hides fewer (zooming out further, the places shrink for no label gained).
-  const over = placed.cost[0] ? placed.cost[0] * 1e5 : placed.boxes.reduce(function (most, r) { return Math.max(most, beyond(r, area(centre, margin + 1))); },
-    beyond({ left: shapes.min.x, right: shapes.max.x, top: shapes.min.y, bottom: shapes.max.y }, area(centre, 1)));
+  const over = placed.cost[0] ? placed.cost[0] * 1e5 : placed.boxes.reduce(function (most, r) { return Math.max(most, beyond(r, paddedArea(centre, pad, margin + 1))); },
+    beyond({ left: shapes.min.x, right: shapes.max.x, top: shapes.min.y, bottom: shapes.max.y }, paddedArea(centre, pad, 1)));
   return { center: map.unproject(centre, zoom), zoom: zoom, over: over };
 }
 
