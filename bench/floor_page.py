@@ -5,12 +5,12 @@ below what our page (or any page built on Leaflet in one file) can reach against
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
+from storymap import render
 from storymap.model import Story
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -18,8 +18,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 def build_floor_page(story: Story, out: Path) -> Path:
     """Write the floor page of the story's first view (the overview, every layer) to out/index.html."""
-    leaflet = resources.files("js_lib_leaflet").joinpath("static", "js_lib_leaflet")  # as our page has it
-    js, css = (leaflet.joinpath(name).read_text("utf-8") for name in ("leaflet.js", "leaflet.css"))
+    js, css = render._leaflet()  # the Leaflet our page inlines (as html_check reads it)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
     layers = [{"data": layer.data, "style": {"color": layer.style["color"], "weight": layer.style["weight"],
                                              "fillColor": layer.style["fill_color"],
